@@ -1,0 +1,14 @@
+//! Building models and drawings to quantities.
+//!
+//! - [`step`]: a schema-agnostic ISO 10303-21 reader (IFC files are STEP files).
+//! - [`ifc`]: typed views over a STEP file for what takeoff needs.
+//! - [`geom`]: meshes from IFC geometry, booleans, and the measures taken from them.
+//! - [`dxf`]: DXF drawings (ASCII and binary) to per-layer quantities.
+//! - [`takeoff`]: the output contract shared by the CLI and the gRPC service.
+
+pub mod dxf;
+mod error;
+pub mod step;
+pub mod takeoff;
+
+pub use error::BimError;
