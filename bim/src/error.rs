@@ -15,7 +15,11 @@ pub enum BimError {
     Ifc(String),
     /// Malformed DXF content; `line` is the 1-based line (ASCII) and `offset` the byte offset.
     #[error("malformed DXF: {message}{}", position(*line, *offset))]
-    Dxf { message: String, line: Option<usize>, offset: Option<usize> },
+    Dxf {
+        message: String,
+        line: Option<usize>,
+        offset: Option<usize>,
+    },
     /// A broken or suspicious archive (.ifczip).
     #[error("bad archive: {0}")]
     Archive(String),

@@ -5,10 +5,15 @@
 //! - [`geom`]: meshes from IFC geometry, booleans, and the measures taken from them.
 //! - [`dxf`]: DXF drawings (ASCII and binary) to per-layer quantities.
 //! - [`takeoff`]: the output contract shared by the CLI and the gRPC service.
+//! - [`engine`]: format detection, limits, and the one entry point for all formats.
 
 pub mod dxf;
+pub mod engine;
 mod error;
+pub mod geom;
+pub mod ifc;
 pub mod step;
 pub mod takeoff;
 
+pub use engine::{Format, Limits, detect, takeoff_bytes, takeoff_path};
 pub use error::BimError;

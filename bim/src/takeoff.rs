@@ -117,8 +117,9 @@ pub struct GroupQuantities {
     pub footprint_area_m2: f64,
     /// Total area of the body's faces (net geometry).
     pub surface_area_m2: f64,
-    /// Largest lateral face area (net), the "side" area a plasterer or painter needs.
-    pub side_area_m2: f64,
+    /// Area of the near-vertical faces (|normal z| <= 0.1), net: both faces of a wall plus
+    /// its ends and reveals. Rules halve it for one face.
+    pub lateral_area_m2: f64,
     /// Sum of each "SetName.QuantityName" in SI units (m, m2, m3, kg, s, count).
     pub qto: BTreeMap<String, f64>,
     /// The elements that make up this group.
@@ -141,6 +142,10 @@ pub struct ElementQuantities {
     /// Materials with their share of the element (layer thickness share, or equal shares).
     pub materials: Vec<MaterialShare>,
     pub quantities: Vec<Quantity>,
+    /// Single-value properties "SetName.PropertyName" from the element's property sets, then
+    /// its type's (the element's own value wins).
+    #[serde(skip_serializing_if = "BTreeMap::is_empty", default)]
+    pub properties: BTreeMap<String, PropertyValue>,
     /// Ids of the opening elements subtracted for the net quantities.
     #[serde(skip_serializing_if = "Vec::is_empty", default)]
     pub openings: Vec<u32>,
@@ -154,10 +159,19 @@ pub struct MaterialShare {
     pub thickness_m: Option<f64>,
 }
 
+/// A property's value as the file gives it.
+#[derive(Debug, Clone, Serialize, Deserialize, PartialEq)]
+#[serde(untagged)]
+pub enum PropertyValue {
+    Bool(bool),
+    Number(f64),
+    Text(String),
+}
+
 /// One measured value with its unit and provenance.
 #[derive(Debug, Clone, Serialize, Deserialize, PartialEq)]
 pub struct Quantity {
-    /// "volume", "gross_volume", "footprint_area", "surface_area", "side_area", "length",
+    /// "volume", "gross_volume", "footprint_area", "surface_area", "lateral_area",
     /// "height" for geometry; "SetName.QuantityName" for quantity sets.
     pub name: String,
     pub value: f64,

@@ -24,12 +24,20 @@ pub enum StepErrorKind {
     /// Following references came back to an entity already on the path.
     ReferenceCycle { id: u32 },
     /// A record holds an attribute of an unexpected kind.
-    BadAttribute { id: u32, index: usize, expected: &'static str },
+    BadAttribute {
+        id: u32,
+        index: usize,
+        expected: &'static str,
+    },
 }
 
 impl fmt::Display for StepError {
     fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
-        write!(f, "{} (line {}, byte {})", self.kind, self.line, self.offset)
+        write!(
+            f,
+            "{} (line {}, byte {})",
+            self.kind, self.line, self.offset
+        )
     }
 }
 
@@ -39,9 +47,15 @@ impl fmt::Display for StepErrorKind {
             Self::NotStep => write!(f, "not a STEP file: it must start with ISO-10303-21;"),
             Self::Syntax(what) => write!(f, "syntax error: {what}"),
             Self::Truncated(what) => write!(f, "file is truncated: {what}"),
-            Self::MissingEntity { from, to } => write!(f, "#{from} references #{to}, which does not exist"),
+            Self::MissingEntity { from, to } => {
+                write!(f, "#{from} references #{to}, which does not exist")
+            }
             Self::ReferenceCycle { id } => write!(f, "reference cycle through #{id}"),
-            Self::BadAttribute { id, index, expected } => {
+            Self::BadAttribute {
+                id,
+                index,
+                expected,
+            } => {
                 write!(f, "#{id}: attribute {index} should be {expected}")
             }
         }

@@ -53,7 +53,10 @@ const MISSING: u32 = u32::MAX;
 impl StepFile {
     /// Indexes a whole file. Fails with the byte offset and line of the first malformed record.
     pub fn parse(data: Vec<u8>) -> Result<Self, StepError> {
-        let mut scanner = Scanner { data: &data, pos: 0 };
+        let mut scanner = Scanner {
+            data: &data,
+            pos: 0,
+        };
         scanner.skip_ws();
         if !scanner.eat(b"ISO-10303-21") {
             return Err(StepError::at(&data, scanner.pos, StepErrorKind::NotStep));
@@ -110,7 +113,10 @@ impl StepFile {
             scanner.expect(b"=")?;
             scanner.skip_ws();
             let name_start = scanner.pos;
-            while scanner.peek().is_some_and(|b| b.is_ascii_alphanumeric() || b == b'_') {
+            while scanner
+                .peek()
+                .is_some_and(|b| b.is_ascii_alphanumeric() || b == b'_')
+            {
                 scanner.pos += 1;
             }
             let name = &data[name_start..scanner.pos];
@@ -145,7 +151,12 @@ impl StepFile {
                     StepErrorKind::Syntax(format!("entity id #{id} is out of range")),
                 ));
             }
-            records.push(EntityRecord { id: id as u32, type_id, args_start, args_end });
+            records.push(EntityRecord {
+                id: id as u32,
+                type_id,
+                args_start,
+                args_end,
+            });
         }
 
         let index = build_index(&records, &mut warnings);
@@ -153,7 +164,16 @@ impl StepFile {
         for (i, r) in records.iter().enumerate() {
             by_type[r.type_id as usize].push(i as u32);
         }
-        Ok(Self { data, header, records, type_names, type_ids, by_type, index, warnings })
+        Ok(Self {
+            data,
+            header,
+            records,
+            type_names,
+            type_ids,
+            by_type,
+            index,
+            warnings,
+        })
     }
 
     pub fn len(&self) -> usize {
@@ -183,7 +203,9 @@ impl StepFile {
 
     /// Record positions of all instances of one exact (upper-case) type.
     pub fn of_type(&self, upper_name: &str) -> &[u32] {
-        self.type_ids.get(upper_name).map_or(&[], |&t| &self.by_type[t as usize])
+        self.type_ids
+            .get(upper_name)
+            .map_or(&[], |&t| &self.by_type[t as usize])
     }
 
     /// Record position of an entity id.
@@ -207,7 +229,11 @@ impl StepFile {
     /// Decodes the attributes of entity `id`.
     pub fn args(&self, id: u32) -> Result<Vec<Value<'_>>, StepError> {
         let rec = self.record(id).ok_or_else(|| {
-            StepError::at(&self.data, 0, StepErrorKind::MissingEntity { from: 0, to: id })
+            StepError::at(
+                &self.data,
+                0,
+                StepErrorKind::MissingEntity { from: 0, to: id },
+            )
         })?;
         self.record_args(rec)
     }
@@ -243,7 +269,10 @@ fn build_index(records: &[EntityRecord], warnings: &mut Vec<String>) -> IdIndex 
         if *slot == MISSING {
             *slot = i as u32;
         } else if warnings.len() < 100 {
-            warnings.push(format!("duplicate entity id #{}: the first definition is kept", r.id));
+            warnings.push(format!(
+                "duplicate entity id #{}: the first definition is kept",
+                r.id
+            ));
         }
     }
     index
@@ -251,14 +280,20 @@ fn build_index(records: &[EntityRecord], warnings: &mut Vec<String>) -> IdIndex 
 
 fn parse_header(data: &[u8], start: usize, end: usize) -> Result<Header, StepError> {
     let mut header = Header::default();
-    let mut s = Scanner { data: &data[..end], pos: start };
+    let mut s = Scanner {
+        data: &data[..end],
+        pos: start,
+    };
     loop {
         s.skip_ws();
         if s.pos >= end {
             break;
         }
         let name_start = s.pos;
-        while s.peek().is_some_and(|b| b.is_ascii_alphanumeric() || b == b'_') {
+        while s
+            .peek()
+            .is_some_and(|b| b.is_ascii_alphanumeric() || b == b'_')
+        {
             s.pos += 1;
         }
         let name = data[name_start..s.pos].to_ascii_uppercase();
@@ -269,10 +304,19 @@ fn parse_header(data: &[u8], start: usize, end: usize) -> Result<Header, StepErr
         let args_start = s.pos + 1;
         let args_end = s.record_end()?;
         let args = parse_args(data, args_start, args_end)?;
-        let text = |v: Option<&Value>| v.and_then(Value::as_str_raw).map(decode_step_string).unwrap_or_default();
+        let text = |v: Option<&Value>| {
+            v.and_then(Value::as_str_raw)
+                .map(decode_step_string)
+                .unwrap_or_default()
+        };
         let texts = |v: Option<&Value>| -> Vec<String> {
             v.and_then(Value::as_list)
-                .map(|l| l.iter().filter_map(Value::as_str_raw).map(decode_step_string).collect())
+                .map(|l| {
+                    l.iter()
+                        .filter_map(Value::as_str_raw)
+                        .map(decode_step_string)
+                        .collect()
+                })
                 .unwrap_or_default()
         };
         match name.as_slice() {
@@ -303,9 +347,17 @@ impl Scanner<'_> {
 
     fn syntax(&self, expected: &str) -> StepError {
         if self.pos >= self.data.len() {
-            return StepError::at(self.data, self.pos, StepErrorKind::Truncated(format!("expected {expected}")));
+            return StepError::at(
+                self.data,
+                self.pos,
+                StepErrorKind::Truncated(format!("expected {expected}")),
+            );
         }
-        StepError::at(self.data, self.pos, StepErrorKind::Syntax(format!("expected {expected}")))
+        StepError::at(
+            self.data,
+            self.pos,
+            StepErrorKind::Syntax(format!("expected {expected}")),
+        )
     }
 
     fn skip_ws(&mut self) {
@@ -397,7 +449,11 @@ impl Scanner<'_> {
                 b';' => {
                     self.pos += 1;
                     return last_close.ok_or_else(|| {
-                        StepError::at(self.data, start, StepErrorKind::Syntax("record has no closing `)`".into()))
+                        StepError::at(
+                            self.data,
+                            start,
+                            StepErrorKind::Syntax("record has no closing `)`".into()),
+                        )
                     });
                 }
                 b'\'' => {
@@ -460,7 +516,12 @@ mod tests {
         assert_eq!(f.type_of(2), Some("IFCLABEL"));
         assert_eq!(f.of_type("IFCDIRECTION").len(), 1);
         let a = f.args(1).unwrap();
-        let coords: Vec<f64> = a[0].as_list().unwrap().iter().filter_map(Value::as_f64).collect();
+        let coords: Vec<f64> = a[0]
+            .as_list()
+            .unwrap()
+            .iter()
+            .filter_map(Value::as_f64)
+            .collect();
         assert_eq!(coords, vec![0.0, 1.5, -0.2]);
         assert_eq!(f.args(2).unwrap()[0].as_string().as_deref(), Some("a;b'c"));
     }

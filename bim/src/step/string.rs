@@ -21,7 +21,10 @@ pub fn decode_step_string(raw: &[u8]) -> String {
             i += 1;
         } else {
             // Not allowed by the standard, but common: raw UTF-8 or Latin-1 bytes.
-            let end = raw[i..].iter().position(|&c| c < 0x80).map_or(raw.len(), |p| i + p);
+            let end = raw[i..]
+                .iter()
+                .position(|&c| c < 0x80)
+                .map_or(raw.len(), |p| i + p);
             match std::str::from_utf8(&raw[i..end]) {
                 Ok(s) => out.push_str(s),
                 Err(_) => out.extend(raw[i..end].iter().map(|&c| c as char)),
@@ -34,7 +37,8 @@ pub fn decode_step_string(raw: &[u8]) -> String {
 
 /// Decodes one escape starting at `s[0] == '\\'`; returns how many bytes it used.
 fn decode_escape(s: &[u8], out: &mut String) -> usize {
-    let hex = |h: &[u8]| -> Option<u32> { u32::from_str_radix(std::str::from_utf8(h).ok()?, 16).ok() };
+    let hex =
+        |h: &[u8]| -> Option<u32> { u32::from_str_radix(std::str::from_utf8(h).ok()?, 16).ok() };
     if s.starts_with(b"\\\\") {
         out.push('\\');
         return 2;

@@ -104,8 +104,17 @@ impl<'a> Value<'a> {
 }
 
 /// Parses the text between a record's outer parentheses into its attribute list.
-pub(crate) fn parse_args(data: &[u8], start: usize, end: usize) -> Result<Vec<Value<'_>>, StepError> {
-    let mut p = ArgParser { data, pos: start, end, depth: 0 };
+pub(crate) fn parse_args(
+    data: &[u8],
+    start: usize,
+    end: usize,
+) -> Result<Vec<Value<'_>>, StepError> {
+    let mut p = ArgParser {
+        data,
+        pos: start,
+        end,
+        depth: 0,
+    };
     let list = p.list_items()?;
     p.skip_ws();
     if p.pos < end {
@@ -126,7 +135,11 @@ struct ArgParser<'a> {
 
 impl<'a> ArgParser<'a> {
     fn error(&self, expected: &str) -> StepError {
-        StepError::at(self.data, self.pos, StepErrorKind::Syntax(format!("expected {expected}")))
+        StepError::at(
+            self.data,
+            self.pos,
+            StepErrorKind::Syntax(format!("expected {expected}")),
+        )
     }
 
     fn peek(&self) -> Option<u8> {
@@ -216,7 +229,11 @@ impl<'a> ArgParser<'a> {
                 self.pos += q + 1;
                 Ok(Value::Binary(&self.data[start..self.pos - 1]))
             }
-            b'.' if self.data.get(self.pos + 1).is_some_and(u8::is_ascii_alphabetic) => {
+            b'.' if self
+                .data
+                .get(self.pos + 1)
+                .is_some_and(u8::is_ascii_alphabetic) =>
+            {
                 self.pos += 1;
                 let start = self.pos;
                 let Some(q) = memchr::memchr(b'.', &self.data[self.pos..self.end]) else {
@@ -243,7 +260,10 @@ impl<'a> ArgParser<'a> {
             b'-' | b'+' | b'.' | b'0'..=b'9' => self.number(),
             b'A'..=b'Z' | b'a'..=b'z' | b'_' => {
                 let start = self.pos;
-                while self.peek().is_some_and(|c| c.is_ascii_alphanumeric() || c == b'_') {
+                while self
+                    .peek()
+                    .is_some_and(|c| c.is_ascii_alphanumeric() || c == b'_')
+                {
                     self.pos += 1;
                 }
                 let name = &self.data[start..self.pos];
@@ -263,7 +283,11 @@ impl<'a> ArgParser<'a> {
                 }
                 self.pos += 1;
                 self.depth -= 1;
-                let inner = if inner.len() == 1 { inner.pop().unwrap_or(Value::Null) } else { Value::List(inner) };
+                let inner = if inner.len() == 1 {
+                    inner.pop().unwrap_or(Value::Null)
+                } else {
+                    Value::List(inner)
+                };
                 Ok(Value::Typed(name, Box::new(inner)))
             }
             _ => Err(self.error("a value")),
@@ -288,7 +312,11 @@ impl<'a> ArgParser<'a> {
             }
         }
         text.parse::<f64>().map(Value::Real).map_err(|_| {
-            StepError::at(self.data, start, StepErrorKind::Syntax(format!("`{text}` is not a number")))
+            StepError::at(
+                self.data,
+                start,
+                StepErrorKind::Syntax(format!("`{text}` is not a number")),
+            )
         })
     }
 }

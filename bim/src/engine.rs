@@ -1,0 +1,208 @@
+//! One entry point for every supported file: detects the format, unpacks archives within
+//! limits, and runs the matching takeoff.
+
+use std::io::Read;
+
+use serde::{Deserialize, Serialize};
+
+use crate::BimError;
+use crate::takeoff::Takeoff;
+
+/// Formats the engine reads.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(rename_all = "lowercase")]
+pub enum Format {
+    Ifc,
+    IfcZip,
+    Dxf,
+}
+
+impl Format {
+    /// Parses a user's format hint ("ifc", "ifczip", "dxf"; case-insensitive).
+    pub fn from_hint(hint: &str) -> Option<Format> {
+        match hint
+            .trim()
+            .trim_start_matches('.')
+            .to_ascii_lowercase()
+            .as_str()
+        {
+            "ifc" | "step" | "stp" => Some(Format::Ifc),
+            "ifczip" | "zip" => Some(Format::IfcZip),
+            "dxf" => Some(Format::Dxf),
+            _ => None,
+        }
+    }
+}
+
+/// Limits that keep one request from exhausting the machine.
+#[derive(Debug, Clone, Copy, PartialEq, Serialize, Deserialize)]
+#[serde(default)]
+pub struct Limits {
+    /// Largest input accepted, in bytes.
+    pub max_file_bytes: u64,
+    /// Largest decompressed IFC inside an .ifczip, in bytes (zip bombs stop here).
+    pub max_decompressed_bytes: u64,
+}
+
+impl Default for Limits {
+    fn default() -> Self {
+        Self {
+            max_file_bytes: 1 << 30,
+            max_decompressed_bytes: 2 << 30,
+        }
+    }
+}
+
+/// Detects a file's format from its content first (names lie), then from its extension.
+pub fn detect(name: &str, bytes: &[u8]) -> Option<Format> {
+    let head = &bytes[..bytes.len().min(4096)];
+    if head.starts_with(b"PK\x03\x04") {
+        return Some(Format::IfcZip);
+    }
+    let trimmed = head
+        .iter()
+        .position(|b| !b.is_ascii_whitespace())
+        .map_or(head, |p| &head[p..]);
+    if trimmed.starts_with(b"ISO-10303-21") {
+        return Some(Format::Ifc);
+    }
+    if head.starts_with(b"AutoCAD Binary DXF") {
+        return Some(Format::Dxf);
+    }
+    let text = String::from_utf8_lossy(trimmed);
+    let mut lines = text.lines().map(str::trim);
+    if let (Some("0"), Some("SECTION")) = (lines.next(), lines.next()) {
+        return Some(Format::Dxf);
+    }
+    if text.lines().take(4).any(|l| l.trim() == "999") && text.contains("SECTION") {
+        return Some(Format::Dxf);
+    }
+    let ext = name.rsplit_once('.').map(|(_, e)| e).unwrap_or("");
+    Format::from_hint(ext)
+}
+
+/// Runs the takeoff of one file held in memory.
+pub fn takeoff_bytes(
+    name: &str,
+    bytes: Vec<u8>,
+    hint: Option<Format>,
+    limits: &Limits,
+) -> Result<Takeoff, BimError> {
+    if bytes.len() as u64 > limits.max_file_bytes {
+        return Err(BimError::Limit(format!(
+            "{name} is {} bytes, over the {} byte limit",
+            bytes.len(),
+            limits.max_file_bytes
+        )));
+    }
+    let detected = detect(name, &bytes);
+    let format = match (detected, hint) {
+        (Some(d), _) => d,
+        (None, Some(h)) => h,
+        (None, None) => {
+            return Err(BimError::UnknownFormat(format!(
+                "{name}: neither an IFC (ISO-10303-21), an .ifczip nor a DXF file"
+            )));
+        }
+    };
+    match format {
+        Format::Ifc => ifc_takeoff(name, bytes),
+        Format::IfcZip => {
+            let inner = unzip_ifc(&bytes, limits)?;
+            ifc_takeoff(name, inner)
+        }
+        Format::Dxf => crate::dxf::takeoff_dxf(name, &bytes),
+    }
+}
+
+/// Reads a file from disk and runs its takeoff.
+pub fn takeoff_path(
+    path: &std::path::Path,
+    hint: Option<Format>,
+    limits: &Limits,
+) -> Result<Takeoff, BimError> {
+    let meta = std::fs::metadata(path)?;
+    if meta.len() > limits.max_file_bytes {
+        return Err(BimError::Limit(format!(
+            "{} is {} bytes, over the {} byte limit",
+            path.display(),
+            meta.len(),
+            limits.max_file_bytes
+        )));
+    }
+    let bytes = std::fs::read(path)?;
+    let name = path
+        .file_name()
+        .map(|n| n.to_string_lossy().into_owned())
+        .unwrap_or_default();
+    takeoff_bytes(&name, bytes, hint, limits)
+}
+
+fn ifc_takeoff(name: &str, bytes: Vec<u8>) -> Result<Takeoff, BimError> {
+    let model = crate::ifc::IfcModel::parse(bytes)?;
+    Ok(crate::ifc::takeoff(name, &model))
+}
+
+/// The first .ifc member of an archive, read with a hard cap on its decompressed size:
+/// the size declared in the archive is not trusted.
+fn unzip_ifc(bytes: &[u8], limits: &Limits) -> Result<Vec<u8>, BimError> {
+    let mut zip = zip::ZipArchive::new(std::io::Cursor::new(bytes))
+        .map_err(|e| BimError::Archive(e.to_string()))?;
+    let index = (0..zip.len())
+        .find(|&i| {
+            zip.name_for_index(i)
+                .is_some_and(|n| n.to_ascii_lowercase().ends_with(".ifc"))
+        })
+        .ok_or_else(|| BimError::Archive("the archive holds no .ifc file".into()))?;
+    let entry = zip
+        .by_index(index)
+        .map_err(|e| BimError::Archive(e.to_string()))?;
+    let cap = limits.max_decompressed_bytes;
+    let mut out = Vec::with_capacity(entry.size().min(cap).min(256 << 20) as usize);
+    entry
+        .take(cap + 1)
+        .read_to_end(&mut out)
+        .map_err(|e| BimError::Archive(e.to_string()))?;
+    if out.len() as u64 > cap {
+        return Err(BimError::Limit(format!(
+            "the .ifc inside the archive decompresses to more than {cap} bytes"
+        )));
+    }
+    Ok(out)
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn detects_by_content_before_name() {
+        assert_eq!(
+            detect("a.dxf", b"ISO-10303-21;\nHEADER;"),
+            Some(Format::Ifc)
+        );
+        assert_eq!(
+            detect("a.ifc", b"  0\nSECTION\n  2\nHEADER\n"),
+            Some(Format::Dxf)
+        );
+        assert_eq!(detect("a.bin", b"PK\x03\x04...."), Some(Format::IfcZip));
+        assert_eq!(detect("a.txt", b"hello"), None);
+    }
+
+    #[test]
+    fn unknown_format_is_a_clear_error() {
+        let e =
+            takeoff_bytes("notes.txt", b"hello".to_vec(), None, &Limits::default()).unwrap_err();
+        assert!(matches!(e, BimError::UnknownFormat(_)), "{e}");
+    }
+
+    #[test]
+    fn size_limit_applies() {
+        let limits = Limits {
+            max_file_bytes: 4,
+            ..Limits::default()
+        };
+        let e = takeoff_bytes("a.ifc", b"ISO-10303-21;".to_vec(), None, &limits).unwrap_err();
+        assert!(matches!(e, BimError::Limit(_)), "{e}");
+    }
+}
