@@ -1,0 +1,107 @@
+//! Loading with the `dxf` crate, and repairing the stream when the crate refuses it.
+//!
+//! Known refusals on real files: an R12 DIMSTYLE entry whose group 5 is the DIMBLK name
+//! (e.g. `BOXBLANK`; the crate reads 5 as a handle), and XDATA points whose 1021/1031
+//! groups repeat (the crate expects x, y, z once). The repaired stream keeps the original
+//! bytes of every other pair, so nothing is re-encoded.
+
+use std::fmt::Write as _;
+
+use super::tokens::{Pair, Tokens, dxf_error};
+use crate::BimError;
+
+/// The loaded drawing and, when a repair was needed, the warning that says what was done.
+pub fn load(
+    bytes: &[u8],
+    tokens: &Tokens<'_>,
+    acadver: &str,
+) -> Result<(dxf::Drawing, Option<String>), BimError> {
+    let first = match dxf::Drawing::load(&mut &bytes[..]) {
+        Ok(d) => return Ok((d, None)),
+        Err(e) => e,
+    };
+    let (cleaned, dropped) = sanitize(bytes, tokens, acadver);
+    if dropped == 0 {
+        return Err(crate_error(&first, tokens.binary));
+    }
+    match dxf::Drawing::load(&mut &cleaned[..]) {
+        Ok(d) => Ok((
+            d,
+            Some(format!(
+                "the dxf crate refused the file ({first}); {dropped} malformed group(s) dropped (R12 DIMSTYLE group 5, repeated XDATA coordinates) before reading it"
+            )),
+        )),
+        // The repaired stream has fewer lines; the first error points into the user's file.
+        Err(_) => Err(crate_error(&first, tokens.binary)),
+    }
+}
+
+/// The crate's error as ours, its position (line for ASCII, byte offset for binary) kept.
+fn crate_error(e: &dxf::DxfError, binary: bool) -> BimError {
+    let msg = e.to_string();
+    let pos = msg
+        .rsplit(|c: char| !c.is_ascii_digit())
+        .find(|s| !s.is_empty())
+        .and_then(|s| s.parse::<usize>().ok())
+        .unwrap_or(0);
+    dxf_error(format!("dxf crate: {msg}"), binary, pos)
+}
+
+/// True when a pair should be dropped; `prev` is the code of the last kept pair.
+fn drop_pair(p: &Pair<'_>, entity: &str, old_r12: bool, prev: i32) -> bool {
+    if old_r12 && entity == "DIMSTYLE" && p.code == 5 {
+        return true;
+    }
+    // XDATA y (1021..1029) must follow its x, z (1031..1039) its y.
+    (1021..=1039).contains(&p.code) && prev != p.code - 10
+}
+
+/// The file rebuilt as ASCII DXF without the offending pairs, and how many were dropped.
+pub fn sanitize(bytes: &[u8], tokens: &Tokens<'_>, acadver: &str) -> (Vec<u8>, usize) {
+    let old_r12 = acadver.is_empty() || acadver < "AC1012";
+    let mut out = Vec::with_capacity(bytes.len());
+    let mut entity = String::new();
+    let mut prev = 0;
+    let mut dropped = 0;
+    for p in &tokens.pairs {
+        if p.code == 0 {
+            entity = p.text().trim().to_string();
+        }
+        if drop_pair(p, &entity, old_r12, prev) {
+            dropped += 1;
+            continue;
+        }
+        prev = p.code;
+        if tokens.binary {
+            let mut s = String::new();
+            let _ = write!(s, "{}\r\n{}\r\n", p.code, p.text());
+            out.extend_from_slice(s.as_bytes());
+        } else if let Some(raw) = bytes.get(p.span.0..p.span.1) {
+            out.extend_from_slice(raw);
+            if !raw.ends_with(b"\n") {
+                out.extend_from_slice(b"\r\n");
+            }
+        }
+    }
+    (out, dropped)
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::dxf::tokens::tokenize;
+
+    #[test]
+    fn drops_r12_dimblk_and_repeated_xdata_points() {
+        let src = "0\nDIMSTYLE\n2\nS\n5\nBOXBLANK\n0\nLINE\n1001\nACAD\n1011\n1.0\n1021\n2.0\n1031\n3.0\n1021\n2.0\n1031\n3.0\n0\nEOF\n";
+        let t = tokenize(src.as_bytes()).ok();
+        let Some(t) = t else {
+            panic!("tokenize failed")
+        };
+        let (out, n) = sanitize(src.as_bytes(), &t, "AC1009");
+        assert_eq!(n, 3);
+        let s = String::from_utf8_lossy(&out);
+        assert!(!s.contains("BOXBLANK"));
+        assert_eq!(s.matches("1021").count(), 1);
+    }
+}

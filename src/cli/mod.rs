@@ -1,0 +1,3 @@
+//! Offline subcommands: the same engines as the service, for a terminal.
+
+pub mod takeoff;

@@ -1,0 +1,154 @@
+//! Takeoff results to their protobuf mirror (same keys as the CLI's JSON).
+
+use chantier_bim::takeoff as t;
+use chantier_proto::v1 as pb;
+
+pub fn takeoff(x: t::Takeoff) -> pb::TakeoffResult {
+    let mut out = pb::TakeoffResult {
+        file: x.file,
+        format: x.format,
+        schema: x.schema.unwrap_or_default(),
+        warnings: x.warnings,
+        ..Default::default()
+    };
+    if let Some(i) = x.ifc {
+        out.entity_count = i.entity_count;
+        out.header = Some(pb::IfcHeader {
+            name: i.header.name,
+            description: i.header.description,
+            time_stamp: i.header.time_stamp,
+            originating_system: i.header.originating_system,
+            preprocessor_version: i.header.preprocessor_version,
+        });
+        out.units = Some(pb::IfcUnits {
+            length_unit: i.units.length_unit,
+            length_to_m: i.units.length_to_m,
+            area_to_m2: i.units.area_to_m2,
+            volume_to_m3: i.units.volume_to_m3,
+            mass_to_kg: i.units.mass_to_kg,
+            plane_angle_to_rad: i.units.plane_angle_to_rad,
+        });
+        out.spatial = i
+            .spatial
+            .into_iter()
+            .map(|n| pb::SpatialNode {
+                id: n.id,
+                global_id: n.global_id,
+                class: n.class,
+                name: n.name,
+                elevation_m: n.elevation_m,
+                parent: n.parent,
+                element_count: n.element_count,
+            })
+            .collect();
+        out.classes = groups(i.classes);
+        out.storeys = groups(i.storeys);
+        out.types = groups(i.types);
+        out.materials = groups(i.materials);
+        out.elements = i.elements.into_iter().map(element).collect();
+    }
+    if let Some(d) = x.dxf {
+        out.entity_count = d.entity_count;
+        out.version = d.version;
+        out.binary = d.binary;
+        out.insunits = d.insunits;
+        out.units_to_m = d.units_to_m;
+        out.layers = d
+            .layers
+            .into_iter()
+            .map(|(k, l)| {
+                (
+                    k,
+                    pb::DxfLayer {
+                        entity_counts: l.entity_counts.into_iter().collect(),
+                        length_m: l.length_m,
+                        polyline_length_m: l.polyline_length_m,
+                        polyline_closed_area_m2: l.polyline_closed_area_m2,
+                        polyline_closed_count: l.polyline_closed_count,
+                        hatch_area_m2: l.hatch_area_m2,
+                        expanded_length_m: l.expanded_length_m,
+                        expanded_hatch_area_m2: l.expanded_hatch_area_m2,
+                    },
+                )
+            })
+            .collect();
+        out.blocks = d.blocks.into_iter().collect();
+        out.blocks_expanded = d.blocks_expanded.into_iter().collect();
+        out.attributes = d
+            .attributes
+            .into_iter()
+            .map(|a| pb::DxfAttribute { block: a.block, tag: a.tag, value: a.value, layer: a.layer })
+            .collect();
+        out.texts = d.texts.into_iter().map(|a| pb::DxfText { layer: a.layer, text: a.text, x: a.x, y: a.y }).collect();
+        out.dimensions = d
+            .dimensions
+            .into_iter()
+            .map(|a| pb::DxfDimension { layer: a.layer, kind: a.kind, measurement: a.measurement, value_m: a.value_m, text: a.text })
+            .collect();
+    }
+    out
+}
+
+fn groups(g: std::collections::BTreeMap<String, t::GroupQuantities>) -> std::collections::HashMap<String, pb::GroupQuantities> {
+    g.into_iter()
+        .map(|(k, g)| {
+            (
+                k,
+                pb::GroupQuantities {
+                    count: g.count,
+                    with_geometry: g.with_geometry,
+                    volume_m3: g.volume_m3,
+                    gross_volume_m3: g.gross_volume_m3,
+                    footprint_area_m2: g.footprint_area_m2,
+                    surface_area_m2: g.surface_area_m2,
+                    lateral_area_m2: g.lateral_area_m2,
+                    qto: g.qto.into_iter().collect(),
+                    element_ids: g.element_ids,
+                },
+            )
+        })
+        .collect()
+}
+
+fn element(e: t::ElementQuantities) -> pb::ElementQuantities {
+    pb::ElementQuantities {
+        id: e.id,
+        global_id: e.global_id,
+        class: e.class,
+        name: e.name,
+        predefined_type: e.predefined_type,
+        type_name: e.type_name,
+        storey: e.storey,
+        materials: e
+            .materials
+            .into_iter()
+            .map(|m| pb::MaterialShare { name: m.name, fraction: m.fraction, thickness_m: m.thickness_m })
+            .collect(),
+        quantities: e
+            .quantities
+            .into_iter()
+            .map(|q| pb::Quantity {
+                name: q.name,
+                value: q.value,
+                unit: q.unit,
+                source: match q.source {
+                    t::Source::Geometry => pb::Source::Geometry,
+                    t::Source::QuantitySet => pb::Source::QuantitySet,
+                } as i32,
+            })
+            .collect(),
+        properties: e
+            .properties
+            .into_iter()
+            .map(|(k, v)| {
+                let value = match v {
+                    t::PropertyValue::Bool(b) => pb::property_value::Value::BoolValue(b),
+                    t::PropertyValue::Number(n) => pb::property_value::Value::NumberValue(n),
+                    t::PropertyValue::Text(s) => pb::property_value::Value::TextValue(s),
+                };
+                (k, pb::PropertyValue { value: Some(value) })
+            })
+            .collect(),
+        openings: e.openings,
+    }
+}

@@ -1,0 +1,90 @@
+//! `chantier serve`: the tonic server with health, reflection, limits and graceful shutdown.
+
+mod convert;
+mod service;
+mod status;
+
+use std::process::ExitCode;
+use std::time::Duration;
+
+use anyhow::{Context, Result};
+use chantier_proto::v1::takeoff_service_server::TakeoffServiceServer;
+use tonic::transport::Server;
+
+use crate::config::Config;
+
+pub use service::Takeoffs;
+
+pub fn run(config: Config) -> Result<ExitCode> {
+    init_logging(&config);
+    let rt = tokio::runtime::Builder::new_multi_thread().enable_all().build().context("starting the runtime")?;
+    rt.block_on(serve(config, shutdown_signal()))?;
+    Ok(ExitCode::SUCCESS)
+}
+
+fn init_logging(config: &Config) {
+    let filter = tracing_subscriber::EnvFilter::try_new(&config.log).unwrap_or_else(|_| "info".into());
+    let builder = tracing_subscriber::fmt().with_env_filter(filter).with_writer(std::io::stderr);
+    let _ = if config.log_format == "json" { builder.json().try_init() } else { builder.try_init() };
+}
+
+/// Serves until `shutdown` completes, then drains in-flight requests.
+pub async fn serve(config: Config, shutdown: impl std::future::Future<Output = ()>) -> Result<()> {
+    let listener = tokio::net::TcpListener::bind(config.listen).await.with_context(|| format!("binding {}", config.listen))?;
+    serve_on(listener, config, shutdown).await
+}
+
+pub async fn serve_on(
+    listener: tokio::net::TcpListener,
+    config: Config,
+    shutdown: impl std::future::Future<Output = ()>,
+) -> Result<()> {
+    let addr = listener.local_addr()?;
+    let takeoffs = Takeoffs { limits: config.limits(), timeout: Duration::from_secs(config.request_timeout_secs) };
+    let (health_reporter, health) = tonic_health::server::health_reporter();
+    health_reporter.set_serving::<TakeoffServiceServer<Takeoffs>>().await;
+    let reflection = tonic_reflection::server::Builder::configure()
+        .register_encoded_file_descriptor_set(chantier_proto::v1::FILE_DESCRIPTOR_SET)
+        .register_encoded_file_descriptor_set(tonic_health::pb::FILE_DESCRIPTOR_SET)
+        .build_v1()?;
+    let reflection_alpha = tonic_reflection::server::Builder::configure()
+        .register_encoded_file_descriptor_set(chantier_proto::v1::FILE_DESCRIPTOR_SET)
+        .register_encoded_file_descriptor_set(tonic_health::pb::FILE_DESCRIPTOR_SET)
+        .build_v1alpha()?;
+    let takeoff = TakeoffServiceServer::new(takeoffs)
+        .max_decoding_message_size(config.max_message_bytes)
+        .max_encoding_message_size(config.max_message_bytes);
+    tracing::info!(%addr, version = env!("CARGO_PKG_VERSION"), "chantier serving");
+    Server::builder()
+        .timeout(Duration::from_secs(config.request_timeout_secs))
+        .add_service(health)
+        .add_service(reflection)
+        .add_service(reflection_alpha)
+        .add_service(takeoff)
+        .serve_with_incoming_shutdown(tokio_stream::wrappers::TcpListenerStream::new(listener), shutdown)
+        .await?;
+    tracing::info!("chantier stopped");
+    Ok(())
+}
+
+async fn shutdown_signal() {
+    let ctrl_c = async {
+        let _ = tokio::signal::ctrl_c().await;
+    };
+    #[cfg(unix)]
+    let term = async {
+        match tokio::signal::unix::signal(tokio::signal::unix::SignalKind::terminate()) {
+            Ok(mut s) => {
+                s.recv().await;
+            }
+            Err(_) => std::future::pending::<()>().await,
+        }
+    };
+    #[cfg(not(unix))]
+    let term = std::future::pending::<()>();
+    tokio::select! {
+        _ = ctrl_c => {},
+        _ = term => {},
+    }
+    tracing::info!("shutdown signal received, draining");
+}
