@@ -63,9 +63,14 @@ pub struct ServeArgs {
 impl Config {
     pub fn load(file: Option<&Path>, flags: &ServeArgs) -> Result<Self> {
         let env = |k: &str| std::env::var(k).ok().filter(|v| !v.is_empty());
-        let mut c = match file.map(Path::to_path_buf).or_else(|| env("CHANTIER_CONFIG").map(PathBuf::from)) {
+        let mut c = match file
+            .map(Path::to_path_buf)
+            .or_else(|| env("CHANTIER_CONFIG").map(PathBuf::from))
+        {
             Some(p) => Self::from_file(&p)?,
-            None if Path::new("chantier.toml").is_file() => Self::from_file(Path::new("chantier.toml"))?,
+            None if Path::new("chantier.toml").is_file() => {
+                Self::from_file(Path::new("chantier.toml"))?
+            }
             None => Self::default(),
         };
         c.apply_env(env)?;
@@ -89,7 +94,8 @@ impl Config {
     }
 
     fn from_file(path: &Path) -> Result<Self> {
-        let text = std::fs::read_to_string(path).with_context(|| format!("reading {}", path.display()))?;
+        let text =
+            std::fs::read_to_string(path).with_context(|| format!("reading {}", path.display()))?;
         toml::from_str(&text).with_context(|| format!("parsing {}", path.display()))
     }
 
@@ -126,7 +132,10 @@ impl Config {
 
     fn validate(&self) -> Result<()> {
         if !matches!(self.log_format.as_str(), "text" | "json") {
-            bail!("log_format must be \"text\" or \"json\", not {:?}", self.log_format);
+            bail!(
+                "log_format must be \"text\" or \"json\", not {:?}",
+                self.log_format
+            );
         }
         if self.max_message_bytes < 1024 {
             bail!("max_message_bytes must be at least 1024");
@@ -138,7 +147,10 @@ impl Config {
     }
 
     pub fn limits(&self) -> chantier_bim::Limits {
-        chantier_bim::Limits { max_file_bytes: self.max_upload_bytes, max_decompressed_bytes: self.max_decompressed_bytes }
+        chantier_bim::Limits {
+            max_file_bytes: self.max_upload_bytes,
+            max_decompressed_bytes: self.max_decompressed_bytes,
+        }
     }
 }
 
@@ -150,7 +162,11 @@ mod tests {
     fn layers_override_in_order() {
         let dir = tempfile::tempdir().unwrap();
         let file = dir.path().join("c.toml");
-        std::fs::write(&file, "listen = \"127.0.0.1:6000\"\nrequest_timeout_secs = 10\nmax_upload_bytes = 5000\n").unwrap();
+        std::fs::write(
+            &file,
+            "listen = \"127.0.0.1:6000\"\nrequest_timeout_secs = 10\nmax_upload_bytes = 5000\n",
+        )
+        .unwrap();
         let mut c = Config::from_file(&file).unwrap();
         assert_eq!(c.listen.port(), 6000);
         c.apply_env(|k| match k {
@@ -160,8 +176,15 @@ mod tests {
         })
         .unwrap();
         assert_eq!(c.request_timeout_secs, 20, "environment overrides the file");
-        assert_eq!(c.listen.port(), 6000, "file value kept where the environment is silent");
-        assert!(c.apply_env(|k| (k == "CHANTIER_LISTEN").then(|| "nonsense".into())).is_err());
+        assert_eq!(
+            c.listen.port(),
+            6000,
+            "file value kept where the environment is silent"
+        );
+        assert!(
+            c.apply_env(|k| (k == "CHANTIER_LISTEN").then(|| "nonsense".into()))
+                .is_err()
+        );
     }
 
     #[test]

@@ -12,7 +12,11 @@ use std::process::ExitCode;
 use clap::{Parser, Subcommand};
 
 #[derive(Parser)]
-#[command(name = "chantier", version, about = "Construction takeoff, estimates and site safety over gRPC")]
+#[command(
+    name = "chantier",
+    version,
+    about = "Construction takeoff, estimates and site safety over gRPC"
+)]
 struct Cli {
     /// Configuration file (TOML). Defaults to $CHANTIER_CONFIG, else ./chantier.toml if present.
     #[arg(long, global = true)]
@@ -32,9 +36,12 @@ enum Command {
 fn main() -> ExitCode {
     let cli = Cli::parse();
     let result = match cli.command {
-        Command::Serve(args) => config::Config::load(cli.config.as_deref(), &args).and_then(server::run),
+        Command::Serve(args) => {
+            config::Config::load(cli.config.as_deref(), &args).and_then(server::run)
+        }
         Command::Takeoff(args) => {
-            config::Config::load(cli.config.as_deref(), &config::ServeArgs::default()).and_then(|c| cli::takeoff::run(&args, &c))
+            config::Config::load(cli.config.as_deref(), &config::ServeArgs::default())
+                .and_then(|c| cli::takeoff::run(&args, &c))
         }
     };
     match result {

@@ -32,14 +32,18 @@ pub struct TakeoffArgs {
 
 pub fn run(args: &TakeoffArgs, config: &Config) -> Result<ExitCode> {
     let hint = match &args.input_format {
-        Some(h) => Some(Format::from_hint(h).ok_or_else(|| anyhow::anyhow!("--input-format must be ifc, ifczip or dxf"))?),
+        Some(h) => Some(
+            Format::from_hint(h)
+                .ok_or_else(|| anyhow::anyhow!("--input-format must be ifc, ifczip or dxf"))?,
+        ),
         None => None,
     };
     let limits = config.limits();
     let bar = (args.files.len() > 1).then(|| {
         let b = indicatif::ProgressBar::new(args.files.len() as u64);
         b.set_style(
-            indicatif::ProgressStyle::with_template("{bar:30} {pos}/{len} {msg}").unwrap_or_else(|_| indicatif::ProgressStyle::default_bar()),
+            indicatif::ProgressStyle::with_template("{bar:30} {pos}/{len} {msg}")
+                .unwrap_or_else(|_| indicatif::ProgressStyle::default_bar()),
         );
         b
     });
@@ -91,24 +95,59 @@ pub fn run(args: &TakeoffArgs, config: &Config) -> Result<ExitCode> {
             }
         }
     }
-    Ok(if failed { ExitCode::FAILURE } else { ExitCode::SUCCESS })
+    Ok(if failed {
+        ExitCode::FAILURE
+    } else {
+        ExitCode::SUCCESS
+    })
 }
 
 /// One row per group (IFC class, storey, type, material; DXF layer) and per file.
 fn write_csv(out: &mut impl Write, all: &[Takeoff]) -> Result<()> {
     let mut w = csv::Writer::from_writer(out);
     w.write_record([
-        "file", "format", "group", "name", "count", "with_geometry", "volume_m3", "gross_volume_m3", "footprint_area_m2",
-        "surface_area_m2", "lateral_area_m2", "length_m", "polyline_length_m", "polyline_closed_area_m2", "hatch_area_m2",
+        "file",
+        "format",
+        "group",
+        "name",
+        "count",
+        "with_geometry",
+        "volume_m3",
+        "gross_volume_m3",
+        "footprint_area_m2",
+        "surface_area_m2",
+        "lateral_area_m2",
+        "length_m",
+        "polyline_length_m",
+        "polyline_closed_area_m2",
+        "hatch_area_m2",
     ])?;
     let f = |v: f64| format!("{v:.6}");
     for t in all {
         if let Some(i) = &t.ifc {
-            for (group, map) in [("class", &i.classes), ("storey", &i.storeys), ("type", &i.types), ("material", &i.materials)] {
+            for (group, map) in [
+                ("class", &i.classes),
+                ("storey", &i.storeys),
+                ("type", &i.types),
+                ("material", &i.materials),
+            ] {
                 for (name, g) in map {
                     w.write_record([
-                        t.file.as_str(), "ifc", group, name, &g.count.to_string(), &g.with_geometry.to_string(), &f(g.volume_m3),
-                        &f(g.gross_volume_m3), &f(g.footprint_area_m2), &f(g.surface_area_m2), &f(g.lateral_area_m2), "", "", "", "",
+                        t.file.as_str(),
+                        "ifc",
+                        group,
+                        name,
+                        &g.count.to_string(),
+                        &g.with_geometry.to_string(),
+                        &f(g.volume_m3),
+                        &f(g.gross_volume_m3),
+                        &f(g.footprint_area_m2),
+                        &f(g.surface_area_m2),
+                        &f(g.lateral_area_m2),
+                        "",
+                        "",
+                        "",
+                        "",
                     ])?;
                 }
             }
@@ -117,8 +156,21 @@ fn write_csv(out: &mut impl Write, all: &[Takeoff]) -> Result<()> {
             for (name, l) in &d.layers {
                 let count: u64 = l.entity_counts.values().sum();
                 w.write_record([
-                    t.file.as_str(), "dxf", "layer", name, &count.to_string(), "", "", "", "", "", "", &f(l.length_m),
-                    &f(l.polyline_length_m), &f(l.polyline_closed_area_m2), &f(l.hatch_area_m2),
+                    t.file.as_str(),
+                    "dxf",
+                    "layer",
+                    name,
+                    &count.to_string(),
+                    "",
+                    "",
+                    "",
+                    "",
+                    "",
+                    "",
+                    &f(l.length_m),
+                    &f(l.polyline_length_m),
+                    &f(l.polyline_closed_area_m2),
+                    &f(l.hatch_area_m2),
                 ])?;
             }
         }
@@ -128,9 +180,22 @@ fn write_csv(out: &mut impl Write, all: &[Takeoff]) -> Result<()> {
 }
 
 fn write_table(out: &mut impl Write, t: &Takeoff) -> Result<()> {
-    writeln!(out, "{} ({}{})", t.file, t.format, t.schema.as_deref().map(|s| format!(", {s}")).unwrap_or_default())?;
+    writeln!(
+        out,
+        "{} ({}{})",
+        t.file,
+        t.format,
+        t.schema
+            .as_deref()
+            .map(|s| format!(", {s}"))
+            .unwrap_or_default()
+    )?;
     if let Some(i) = &t.ifc {
-        writeln!(out, "  {} entities, length unit {} ({} m)", i.entity_count, i.units.length_unit, i.units.length_to_m)?;
+        writeln!(
+            out,
+            "  {} entities, length unit {} ({} m)",
+            i.entity_count, i.units.length_unit, i.units.length_to_m
+        )?;
         writeln!(
             out,
             "  {:<28} {:>6} {:>6} {:>12} {:>12} {:>13} {:>13}",
@@ -140,7 +205,13 @@ fn write_table(out: &mut impl Write, t: &Takeoff) -> Result<()> {
             writeln!(
                 out,
                 "  {:<28} {:>6} {:>6} {:>12.3} {:>12.3} {:>13.3} {:>13.3}",
-                truncate(name, 28), g.count, g.with_geometry, g.volume_m3, g.gross_volume_m3, g.footprint_area_m2, g.surface_area_m2
+                truncate(name, 28),
+                g.count,
+                g.with_geometry,
+                g.volume_m3,
+                g.gross_volume_m3,
+                g.footprint_area_m2,
+                g.surface_area_m2
             )
         };
         for (name, g) in &i.classes {
@@ -152,18 +223,38 @@ fn write_table(out: &mut impl Write, t: &Takeoff) -> Result<()> {
         }
     }
     if let Some(d) = &t.dxf {
-        writeln!(out, "  {} {} entities, units {} m", d.version, d.entity_count, d.units_to_m)?;
-        writeln!(out, "  {:<28} {:>8} {:>12} {:>14} {:>12}", "layer", "entities", "length m", "closed area m2", "hatch m2")?;
+        writeln!(
+            out,
+            "  {} {} entities, units {} m",
+            d.version, d.entity_count, d.units_to_m
+        )?;
+        writeln!(
+            out,
+            "  {:<28} {:>8} {:>12} {:>14} {:>12}",
+            "layer", "entities", "length m", "closed area m2", "hatch m2"
+        )?;
         for (name, l) in &d.layers {
             let n: u64 = l.entity_counts.values().sum();
             writeln!(
                 out,
                 "  {:<28} {:>8} {:>12.3} {:>14.3} {:>12.3}",
-                truncate(name, 28), n, l.length_m, l.polyline_closed_area_m2, l.hatch_area_m2
+                truncate(name, 28),
+                n,
+                l.length_m,
+                l.polyline_closed_area_m2,
+                l.hatch_area_m2
             )?;
         }
         if !d.blocks.is_empty() {
-            writeln!(out, "  blocks inserted: {}", d.blocks.iter().map(|(k, v)| format!("{k} x{v}")).collect::<Vec<_>>().join(", "))?;
+            writeln!(
+                out,
+                "  blocks inserted: {}",
+                d.blocks
+                    .iter()
+                    .map(|(k, v)| format!("{k} x{v}"))
+                    .collect::<Vec<_>>()
+                    .join(", ")
+            )?;
         }
     }
     for w in &t.warnings {
@@ -174,5 +265,9 @@ fn write_table(out: &mut impl Write, t: &Takeoff) -> Result<()> {
 }
 
 fn truncate(s: &str, n: usize) -> String {
-    if s.chars().count() <= n { s.to_string() } else { s.chars().take(n - 1).chain(std::iter::once('…')).collect() }
+    if s.chars().count() <= n {
+        s.to_string()
+    } else {
+        s.chars().take(n - 1).chain(std::iter::once('…')).collect()
+    }
 }

@@ -77,19 +77,41 @@ pub fn takeoff(x: t::Takeoff) -> pb::TakeoffResult {
         out.attributes = d
             .attributes
             .into_iter()
-            .map(|a| pb::DxfAttribute { block: a.block, tag: a.tag, value: a.value, layer: a.layer })
+            .map(|a| pb::DxfAttribute {
+                block: a.block,
+                tag: a.tag,
+                value: a.value,
+                layer: a.layer,
+            })
             .collect();
-        out.texts = d.texts.into_iter().map(|a| pb::DxfText { layer: a.layer, text: a.text, x: a.x, y: a.y }).collect();
+        out.texts = d
+            .texts
+            .into_iter()
+            .map(|a| pb::DxfText {
+                layer: a.layer,
+                text: a.text,
+                x: a.x,
+                y: a.y,
+            })
+            .collect();
         out.dimensions = d
             .dimensions
             .into_iter()
-            .map(|a| pb::DxfDimension { layer: a.layer, kind: a.kind, measurement: a.measurement, value_m: a.value_m, text: a.text })
+            .map(|a| pb::DxfDimension {
+                layer: a.layer,
+                kind: a.kind,
+                measurement: a.measurement,
+                value_m: a.value_m,
+                text: a.text,
+            })
             .collect();
     }
     out
 }
 
-fn groups(g: std::collections::BTreeMap<String, t::GroupQuantities>) -> std::collections::HashMap<String, pb::GroupQuantities> {
+fn groups(
+    g: std::collections::BTreeMap<String, t::GroupQuantities>,
+) -> std::collections::HashMap<String, pb::GroupQuantities> {
     g.into_iter()
         .map(|(k, g)| {
             (
@@ -122,7 +144,11 @@ fn element(e: t::ElementQuantities) -> pb::ElementQuantities {
         materials: e
             .materials
             .into_iter()
-            .map(|m| pb::MaterialShare { name: m.name, fraction: m.fraction, thickness_m: m.thickness_m })
+            .map(|m| pb::MaterialShare {
+                name: m.name,
+                fraction: m.fraction,
+                thickness_m: m.thickness_m,
+            })
             .collect(),
         quantities: e
             .quantities

@@ -17,20 +17,32 @@ pub use service::Takeoffs;
 
 pub fn run(config: Config) -> Result<ExitCode> {
     init_logging(&config);
-    let rt = tokio::runtime::Builder::new_multi_thread().enable_all().build().context("starting the runtime")?;
+    let rt = tokio::runtime::Builder::new_multi_thread()
+        .enable_all()
+        .build()
+        .context("starting the runtime")?;
     rt.block_on(serve(config, shutdown_signal()))?;
     Ok(ExitCode::SUCCESS)
 }
 
 fn init_logging(config: &Config) {
-    let filter = tracing_subscriber::EnvFilter::try_new(&config.log).unwrap_or_else(|_| "info".into());
-    let builder = tracing_subscriber::fmt().with_env_filter(filter).with_writer(std::io::stderr);
-    let _ = if config.log_format == "json" { builder.json().try_init() } else { builder.try_init() };
+    let filter =
+        tracing_subscriber::EnvFilter::try_new(&config.log).unwrap_or_else(|_| "info".into());
+    let builder = tracing_subscriber::fmt()
+        .with_env_filter(filter)
+        .with_writer(std::io::stderr);
+    let _ = if config.log_format == "json" {
+        builder.json().try_init()
+    } else {
+        builder.try_init()
+    };
 }
 
 /// Serves until `shutdown` completes, then drains in-flight requests.
 pub async fn serve(config: Config, shutdown: impl std::future::Future<Output = ()>) -> Result<()> {
-    let listener = tokio::net::TcpListener::bind(config.listen).await.with_context(|| format!("binding {}", config.listen))?;
+    let listener = tokio::net::TcpListener::bind(config.listen)
+        .await
+        .with_context(|| format!("binding {}", config.listen))?;
     serve_on(listener, config, shutdown).await
 }
 
@@ -40,9 +52,14 @@ pub async fn serve_on(
     shutdown: impl std::future::Future<Output = ()>,
 ) -> Result<()> {
     let addr = listener.local_addr()?;
-    let takeoffs = Takeoffs { limits: config.limits(), timeout: Duration::from_secs(config.request_timeout_secs) };
+    let takeoffs = Takeoffs {
+        limits: config.limits(),
+        timeout: Duration::from_secs(config.request_timeout_secs),
+    };
     let (health_reporter, health) = tonic_health::server::health_reporter();
-    health_reporter.set_serving::<TakeoffServiceServer<Takeoffs>>().await;
+    health_reporter
+        .set_serving::<TakeoffServiceServer<Takeoffs>>()
+        .await;
     let reflection = tonic_reflection::server::Builder::configure()
         .register_encoded_file_descriptor_set(chantier_proto::v1::FILE_DESCRIPTOR_SET)
         .register_encoded_file_descriptor_set(tonic_health::pb::FILE_DESCRIPTOR_SET)
@@ -61,7 +78,10 @@ pub async fn serve_on(
         .add_service(reflection)
         .add_service(reflection_alpha)
         .add_service(takeoff)
-        .serve_with_incoming_shutdown(tokio_stream::wrappers::TcpListenerStream::new(listener), shutdown)
+        .serve_with_incoming_shutdown(
+            tokio_stream::wrappers::TcpListenerStream::new(listener),
+            shutdown,
+        )
         .await?;
     tracing::info!("chantier stopped");
     Ok(())

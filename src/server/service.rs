@@ -5,7 +5,9 @@ use std::time::Duration;
 
 use chantier_bim::{Format, Limits};
 use chantier_proto::v1::takeoff_service_server::TakeoffService;
-use chantier_proto::v1::{TakeoffRequest, TakeoffResult, UploadTakeoffRequest, upload_takeoff_request::Part};
+use chantier_proto::v1::{
+    TakeoffRequest, TakeoffResult, UploadTakeoffRequest, upload_takeoff_request::Part,
+};
 use tokio_stream::StreamExt;
 use tonic::{Request, Response, Status, Streaming};
 
@@ -18,21 +20,32 @@ pub struct Takeoffs {
 }
 
 impl Takeoffs {
-    async fn run(&self, name: String, hint: String, bytes: Vec<u8>) -> Result<TakeoffResult, Status> {
+    async fn run(
+        &self,
+        name: String,
+        hint: String,
+        bytes: Vec<u8>,
+    ) -> Result<TakeoffResult, Status> {
         let hint = if hint.trim().is_empty() {
             None
         } else {
             Some(Format::from_hint(&hint).ok_or_else(|| {
-                Status::invalid_argument(format!("format_hint {hint:?} is not one of ifc, ifczip, dxf"))
+                Status::invalid_argument(format!(
+                    "format_hint {hint:?} is not one of ifc, ifczip, dxf"
+                ))
             })?)
         };
         let limits = self.limits;
         let size = bytes.len();
         let started = std::time::Instant::now();
-        let job = tokio::task::spawn_blocking(move || chantier_bim::takeoff_bytes(&name, bytes, hint, &limits));
+        let job = tokio::task::spawn_blocking(move || {
+            chantier_bim::takeoff_bytes(&name, bytes, hint, &limits)
+        });
         let result = tokio::time::timeout(self.timeout, job)
             .await
-            .map_err(|_| Status::deadline_exceeded(format!("takeoff took longer than {:?}", self.timeout)))?
+            .map_err(|_| {
+                Status::deadline_exceeded(format!("takeoff took longer than {:?}", self.timeout))
+            })?
             .map_err(|e| Status::internal(format!("takeoff task failed: {e}")))?;
         match result {
             Ok(t) => {
@@ -49,13 +62,26 @@ impl Takeoffs {
 
 #[tonic::async_trait]
 impl TakeoffService for Takeoffs {
-    async fn upload_takeoff(&self, request: Request<Streaming<UploadTakeoffRequest>>) -> Result<Response<TakeoffResult>, Status> {
+    async fn upload_takeoff(
+        &self,
+        request: Request<Streaming<UploadTakeoffRequest>>,
+    ) -> Result<Response<TakeoffResult>, Status> {
         let mut stream = request.into_inner();
         let header = match stream.next().await {
-            Some(Ok(UploadTakeoffRequest { part: Some(Part::Header(h)) })) => h,
-            Some(Ok(_)) => return Err(Status::invalid_argument("the first message must carry the file header")),
+            Some(Ok(UploadTakeoffRequest {
+                part: Some(Part::Header(h)),
+            })) => h,
+            Some(Ok(_)) => {
+                return Err(Status::invalid_argument(
+                    "the first message must carry the file header",
+                ));
+            }
             Some(Err(e)) => return Err(e),
-            None => return Err(Status::invalid_argument("empty upload: no header and no data")),
+            None => {
+                return Err(Status::invalid_argument(
+                    "empty upload: no header and no data",
+                ));
+            }
         };
         let max = self.limits.max_file_bytes;
         let mut bytes = Vec::new();
@@ -70,21 +96,38 @@ impl TakeoffService for Takeoffs {
                     }
                     bytes.extend_from_slice(&c);
                 }
-                Some(Part::Header(_)) => return Err(Status::invalid_argument("only the first message may carry a header")),
+                Some(Part::Header(_)) => {
+                    return Err(Status::invalid_argument(
+                        "only the first message may carry a header",
+                    ));
+                }
                 None => {}
             }
         }
         if bytes.is_empty() {
-            return Err(Status::invalid_argument(format!("{}: the upload holds no data", header.file_name)));
+            return Err(Status::invalid_argument(format!(
+                "{}: the upload holds no data",
+                header.file_name
+            )));
         }
-        self.run(header.file_name, header.format_hint, bytes).await.map(Response::new)
+        self.run(header.file_name, header.format_hint, bytes)
+            .await
+            .map(Response::new)
     }
 
-    async fn takeoff(&self, request: Request<TakeoffRequest>) -> Result<Response<TakeoffResult>, Status> {
+    async fn takeoff(
+        &self,
+        request: Request<TakeoffRequest>,
+    ) -> Result<Response<TakeoffResult>, Status> {
         let r = request.into_inner();
         if r.content.is_empty() {
-            return Err(Status::invalid_argument(format!("{}: no content", r.file_name)));
+            return Err(Status::invalid_argument(format!(
+                "{}: no content",
+                r.file_name
+            )));
         }
-        self.run(r.file_name, r.format_hint, r.content).await.map(Response::new)
+        self.run(r.file_name, r.format_hint, r.content)
+            .await
+            .map(Response::new)
     }
 }

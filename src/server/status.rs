@@ -28,8 +28,15 @@ mod tests {
 
     #[test]
     fn limits_are_resource_exhausted_and_syntax_is_invalid_argument() {
-        assert_eq!(code_for(&BimError::Limit("x".into())), Code::ResourceExhausted);
-        let e = BimError::Dxf { message: "bad".into(), line: Some(3), offset: None };
+        assert_eq!(
+            code_for(&BimError::Limit("x".into())),
+            Code::ResourceExhausted
+        );
+        let e = BimError::Dxf {
+            message: "bad".into(),
+            line: Some(3),
+            offset: None,
+        };
         let s = status(e);
         assert_eq!(s.code(), Code::InvalidArgument);
         assert!(s.message().contains("line 3"), "{}", s.message());

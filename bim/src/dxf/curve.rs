@@ -84,7 +84,8 @@ pub fn measure_2d(points: &[BulgeVertex], closed_flag: bool) -> PolyMeasure {
 /// Length of a 3D polyline (closing segment included when flagged closed).
 pub fn length_3d(points: &[[f64; 3]], closed: bool) -> f64 {
     let mut l: f64 = points.windows(2).map(|w| dist3(w[0], w[1])).sum();
-    if let (true, Some(&a), Some(&b)) = (closed && points.len() > 2, points.first(), points.last()) {
+    if let (true, Some(&a), Some(&b)) = (closed && points.len() > 2, points.first(), points.last())
+    {
         l += dist3(a, b);
     }
     l

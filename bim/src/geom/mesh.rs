@@ -10,6 +10,9 @@ use super::math::{Affine, V3, v3};
 /// Vertices closer than this (metres) are the same point.
 pub const EPS: f64 = 1e-5;
 
+/// A vertex snapped to the `EPS` grid, for matching shared edges.
+type VKey = (i64, i64, i64);
+
 /// A planar convex polygon with its supporting plane `n · p = w`.
 #[derive(Debug, Clone)]
 pub struct Poly {
@@ -157,8 +160,7 @@ impl Mesh {
             )
         };
         // Map undirected edge -> list of (poly, forward?)
-        let mut edges: HashMap<((i64, i64, i64), (i64, i64, i64)), Vec<(usize, bool)>> =
-            HashMap::new();
+        let mut edges: HashMap<(VKey, VKey), Vec<(usize, bool)>> = HashMap::new();
         for (pi, p) in self.polys.iter().enumerate() {
             for i in 0..p.v.len() {
                 let a = key(p.v[i]);

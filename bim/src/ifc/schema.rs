@@ -25,10 +25,10 @@ fn classes() -> &'static HashMap<String, ClassInfo> {
         TABLE
             .lines()
             .filter(|l| !l.starts_with('#') && !l.is_empty())
-            .filter_map(|l| {
+            .map(|l| {
                 let (name, flags) = l.split_once('\t').unwrap_or((l, ""));
                 let has = |f: &str| flags.split(',').any(|x| x == f);
-                Some((
+                (
                     name.to_ascii_uppercase(),
                     ClassInfo {
                         name,
@@ -37,7 +37,7 @@ fn classes() -> &'static HashMap<String, ClassInfo> {
                         spatial: has("spatial"),
                         type_object: has("type"),
                     },
-                ))
+                )
             })
             .collect()
     })

@@ -43,11 +43,12 @@ fn decode_escape(s: &[u8], out: &mut String) -> usize {
         out.push('\\');
         return 2;
     }
-    if s.starts_with(b"\\X\\") && s.len() >= 5 {
-        if let Some(c) = hex(&s[3..5]).and_then(char::from_u32) {
-            out.push(c);
-            return 5;
-        }
+    if s.starts_with(b"\\X\\")
+        && s.len() >= 5
+        && let Some(c) = hex(&s[3..5]).and_then(char::from_u32)
+    {
+        out.push(c);
+        return 5;
     }
     if s.starts_with(b"\\S\\") && s.len() >= 4 {
         out.push(char::from_u32(u32::from(s[3]) + 128).unwrap_or('?'));
@@ -57,8 +58,10 @@ fn decode_escape(s: &[u8], out: &mut String) -> usize {
         return 4; // code page switch: ISO 8859 pages are treated as Latin-1
     }
     for (tag, width) in [(&b"\\X2\\"[..], 4usize), (&b"\\X4\\"[..], 8usize)] {
-        if let Some(rest) = s.strip_prefix(tag) {
-            if let Some(end) = memchr::memmem::find(rest, b"\\X0\\") {
+        if let Some(rest) = s.strip_prefix(tag)
+            && let Some(end) = memchr::memmem::find(rest, b"\\X0\\")
+        {
+            {
                 let units: Vec<u32> = rest[..end].chunks(width).filter_map(hex).collect();
                 if width == 4 {
                     let units16: Vec<u16> = units.iter().map(|&u| u as u16).collect();

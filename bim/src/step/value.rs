@@ -306,10 +306,8 @@ impl<'a> ArgParser<'a> {
             self.pos += 1;
         }
         let text = std::str::from_utf8(&self.data[start..self.pos]).unwrap_or("");
-        if !is_real {
-            if let Ok(v) = text.parse::<i64>() {
-                return Ok(Value::Int(v));
-            }
+        if !is_real && let Ok(v) = text.parse::<i64>() {
+            return Ok(Value::Int(v));
         }
         text.parse::<f64>().map(Value::Real).map_err(|_| {
             StepError::at(

@@ -261,10 +261,10 @@ fn three_point_arc(p1: V3, p2: V3, p3: V3) -> Vec<V3> {
 /// Appends `pts`, dropping its first point when it repeats the last one.
 fn append_joined(out: &mut Vec<V3>, pts: Vec<V3>) {
     let mut it = pts.into_iter().peekable();
-    if let (Some(last), Some(first)) = (out.last(), it.peek()) {
-        if (*last - *first).len() < 1e-9 {
-            it.next();
-        }
+    if let (Some(last), Some(first)) = (out.last(), it.peek())
+        && (*last - *first).len() < 1e-9
+    {
+        it.next();
     }
     out.extend(it);
 }

@@ -356,10 +356,10 @@ impl GeomBuilder<'_> {
                 .iter()
                 .filter_map(Value::as_i64)
                 .collect();
-            if let [i, j, k] = idx[..] {
-                if let Some(p) = Poly::new(vec![get(i)?, get(j)?, get(k)?]) {
-                    mesh.polys.push(p);
-                }
+            if let [i, j, k] = idx[..]
+                && let Some(p) = Poly::new(vec![get(i)?, get(j)?, get(k)?])
+            {
+                mesh.polys.push(p);
             }
         }
         mesh.repair_orientation();

@@ -130,10 +130,11 @@ impl GeomBuilder<'_> {
         };
         let mut f = Affine::frame(origin, z_axis, x_axis);
         // A given Axis2 opposite to z × x mirrors the operator.
-        if let Some(y) = dir(1)? {
-            if y.dot(f.y) < 0.0 && !three_d {
-                f.y = -f.y;
-            }
+        if let Some(y) = dir(1)?
+            && y.dot(f.y) < 0.0
+            && !three_d
+        {
+            f.y = -f.y;
         }
         f.x = f.x * s;
         f.y = f.y * s2;
