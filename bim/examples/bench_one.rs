@@ -1,0 +1,78 @@
+//! One timed run, the counterpart of shared/datasets/bim/scripts/bench_one.py: prints one
+//! JSON line with in-process timings so `benches/compare.py` can put chantier and the
+//! reference tools side by side. Usage: bench_one MODE FILE (MODE: ifc_open, ifc_geom, dxf_read).
+
+use std::time::Instant;
+
+fn main() {
+    let args: Vec<String> = std::env::args().collect();
+    let (Some(mode), Some(path)) = (args.get(1), args.get(2)) else {
+        eprintln!("usage: bench_one ifc_open|ifc_geom|dxf_read FILE");
+        std::process::exit(2);
+    };
+    let bytes = match std::fs::read(path) {
+        Ok(b) => b,
+        Err(e) => {
+            eprintln!("{path}: {e}");
+            std::process::exit(1);
+        }
+    };
+    let size = bytes.len();
+    let name = std::path::Path::new(path)
+        .file_name()
+        .map(|n| n.to_string_lossy().into_owned())
+        .unwrap_or_default();
+    let t0 = Instant::now();
+    let out = match mode.as_str() {
+        "ifc_open" => {
+            let step = chantier_bim::step::StepFile::parse(bytes).unwrap_or_else(|e| fail(e));
+            let t1 = Instant::now();
+            // Decode every entity's attributes, as iterating entities does in IfcOpenShell.
+            let mut n_values = 0usize;
+            for r in step.records() {
+                n_values += step.record_args(r).map(|a| a.len()).unwrap_or(0);
+            }
+            let t2 = Instant::now();
+            serde_json::json!({"mode": mode, "file": name, "size_bytes": size, "open_s": (t1 - t0).as_secs_f64(),
+                "iterate_s": (t2 - t1).as_secs_f64(), "open_iterate_s": (t2 - t0).as_secs_f64(), "n_entities": step.len(),
+                "n_values": n_values, "mb_per_s_open": size as f64 / 1e6 / (t1 - t0).as_secs_f64()})
+        }
+        "ifc_geom" => {
+            let t =
+                chantier_bim::takeoff_bytes(&name, bytes, None, &chantier_bim::Limits::default())
+                    .unwrap_or_else(|e| fail(e));
+            let n = t.ifc.map_or(0, |i| i.elements.len());
+            serde_json::json!({"mode": mode, "file": name, "size_bytes": size, "geom_takeoff_s": t0.elapsed().as_secs_f64(), "n_elements": n})
+        }
+        "dxf_read" => {
+            let t =
+                chantier_bim::takeoff_bytes(&name, bytes, None, &chantier_bim::Limits::default())
+                    .unwrap_or_else(|e| fail(e));
+            serde_json::json!({"mode": mode, "file": name, "size_bytes": size, "readfile_s": t0.elapsed().as_secs_f64(),
+                "n_msp": t.dxf.map_or(0, |d| d.entity_count), "peak_rss_bytes": peak_rss()})
+        }
+        other => {
+            eprintln!("unknown mode {other}");
+            std::process::exit(2);
+        }
+    };
+    println!("{out}");
+}
+
+fn fail<E: std::fmt::Display, T>(e: E) -> T {
+    eprintln!("{e}");
+    std::process::exit(1)
+}
+
+/// Peak resident memory of this process (Linux), for the DXF memory bound.
+fn peak_rss() -> Option<u64> {
+    let status = std::fs::read_to_string("/proc/self/status").ok()?;
+    let kb: u64 = status
+        .lines()
+        .find(|l| l.starts_with("VmHWM:"))?
+        .split_whitespace()
+        .nth(1)?
+        .parse()
+        .ok()?;
+    Some(kb * 1024)
+}
