@@ -377,13 +377,11 @@ fn consistency_warnings(measured: &[Measured], qtos: &[Vec<QtoValue>]) -> Vec<St
                 && *gross > 1e-6
                 && *net > gross * 1.01
             {
-                {
-                    let (set, base) = key.rsplit_once('.').unwrap_or((key, ""));
-                    out.push(format!(
+                let (set, base) = key.rsplit_once('.').unwrap_or((key, ""));
+                out.push(format!(
                         "{class}: {set}.Net{base} sums to {net:.3} m2, {:.1}x {set}.Gross{base} ({gross:.3} m2); a net area cannot exceed the gross one",
                         net / gross
                     ));
-                }
             }
         }
     }

@@ -61,16 +61,14 @@ fn decode_escape(s: &[u8], out: &mut String) -> usize {
         if let Some(rest) = s.strip_prefix(tag)
             && let Some(end) = memchr::memmem::find(rest, b"\\X0\\")
         {
-            {
-                let units: Vec<u32> = rest[..end].chunks(width).filter_map(hex).collect();
-                if width == 4 {
-                    let units16: Vec<u16> = units.iter().map(|&u| u as u16).collect();
-                    out.push_str(&String::from_utf16_lossy(&units16));
-                } else {
-                    out.extend(units.iter().filter_map(|&u| char::from_u32(u)));
-                }
-                return tag.len() + end + 4;
+            let units: Vec<u32> = rest[..end].chunks(width).filter_map(hex).collect();
+            if width == 4 {
+                let units16: Vec<u16> = units.iter().map(|&u| u as u16).collect();
+                out.push_str(&String::from_utf16_lossy(&units16));
+            } else {
+                out.extend(units.iter().filter_map(|&u| char::from_u32(u)));
             }
+            return tag.len() + end + 4;
         }
     }
     out.push('\\');
