@@ -150,6 +150,7 @@ impl Config {
         chantier_bim::Limits {
             max_file_bytes: self.max_upload_bytes,
             max_decompressed_bytes: self.max_decompressed_bytes,
+            ..chantier_bim::Limits::default()
         }
     }
 }

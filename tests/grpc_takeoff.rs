@@ -105,6 +105,7 @@ fn from_proto(r: pb::TakeoffResult) -> t::Takeoff {
         footprint_area_m2: g.footprint_area_m2,
         surface_area_m2: g.surface_area_m2,
         lateral_area_m2: g.lateral_area_m2,
+        length_m: g.length_m,
         qto: g.qto.iter().map(|(k, v)| (k.clone(), *v)).collect(),
         element_ids: g.element_ids.clone(),
     };
@@ -327,10 +328,8 @@ async fn bad_input_gets_clear_statuses() {
         })
         .await
         .unwrap_err();
-    assert!(
-        matches!(s.code(), Code::ResourceExhausted | Code::InvalidArgument),
-        "{s:?}"
-    );
+    assert_eq!(s.code(), Code::ResourceExhausted, "{s:?}");
+    assert!(s.message().contains("decompresses"), "{}", s.message());
 }
 
 /// A small archive whose .ifc member inflates to far more than the server's upload limit.

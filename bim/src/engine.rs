@@ -42,6 +42,9 @@ pub struct Limits {
     pub max_file_bytes: u64,
     /// Largest decompressed IFC inside an .ifczip, in bytes (zip bombs stop here).
     pub max_decompressed_bytes: u64,
+    /// Largest decompressed/compressed size ratio of an archive member. IFC text compresses
+    /// 5 to 20 times; a member past this ratio is a bomb, refused before it fills memory.
+    pub max_compression_ratio: u64,
 }
 
 impl Default for Limits {
@@ -49,6 +52,7 @@ impl Default for Limits {
         Self {
             max_file_bytes: 1 << 30,
             max_decompressed_bytes: 2 << 30,
+            max_compression_ratio: 100,
         }
     }
 }
@@ -157,7 +161,11 @@ fn unzip_ifc(bytes: &[u8], limits: &Limits) -> Result<Vec<u8>, BimError> {
     let entry = zip
         .by_index(index)
         .map_err(|e| BimError::Archive(e.to_string()))?;
-    let cap = limits.max_decompressed_bytes;
+    // Small members may compress better than any real model; the ratio only binds past 16 MB.
+    let by_ratio = (bytes.len() as u64)
+        .saturating_mul(limits.max_compression_ratio)
+        .max(16 << 20);
+    let cap = limits.max_decompressed_bytes.min(by_ratio);
     let mut out = Vec::with_capacity(entry.size().min(cap).min(256 << 20) as usize);
     entry
         .take(cap + 1)
@@ -165,7 +173,8 @@ fn unzip_ifc(bytes: &[u8], limits: &Limits) -> Result<Vec<u8>, BimError> {
         .map_err(|e| BimError::Archive(e.to_string()))?;
     if out.len() as u64 > cap {
         return Err(BimError::Limit(format!(
-            "the .ifc inside the archive decompresses to more than {cap} bytes"
+            "the .ifc inside the archive decompresses to more than {cap} bytes (limits: {} bytes, {}x the archive size)",
+            limits.max_decompressed_bytes, limits.max_compression_ratio
         )));
     }
     Ok(out)

@@ -120,6 +120,8 @@ pub struct GroupQuantities {
     /// Area of the near-vertical faces (|normal z| <= 0.1), net: both faces of a wall plus
     /// its ends and reveals. Rules halve it for one face.
     pub lateral_area_m2: f64,
+    /// Sum of the elements' lengths along their local X axis (walls, beams, members), in m.
+    pub length_m: f64,
     /// Sum of each "SetName.QuantityName" in SI units (m, m2, m3, kg, s, count).
     pub qto: BTreeMap<String, f64>,
     /// The elements that make up this group.

@@ -124,6 +124,7 @@ fn groups(
                     footprint_area_m2: g.footprint_area_m2,
                     surface_area_m2: g.surface_area_m2,
                     lateral_area_m2: g.lateral_area_m2,
+                    length_m: g.length_m,
                     qto: g.qto.into_iter().collect(),
                     element_ids: g.element_ids,
                 },

@@ -16,7 +16,8 @@ pub fn load(
     tokens: &Tokens<'_>,
     acadver: &str,
 ) -> Result<(dxf::Drawing, Option<String>), BimError> {
-    let first = match dxf::Drawing::load(&mut &bytes[..]) {
+    let view = essential_sections(bytes, tokens);
+    let first = match dxf::Drawing::load(&mut &view[..]) {
         Ok(d) => return Ok((d, None)),
         Err(e) => e,
     };
@@ -34,6 +35,66 @@ pub fn load(
         // The repaired stream has fewer lines; the first error points into the user's file.
         Err(_) => Err(crate_error(&first, tokens.binary)),
     }
+}
+
+/// Sections the crate is asked to read. CLASSES, OBJECTS and thumbnails hold nothing takeoff
+/// uses but are often most of the file (dictionaries, layouts, visual styles): parsing them
+/// would double the time of a whole takeoff. The slices keep the original bytes, so the
+/// crate's line numbers still match the user's file up to the first skipped section.
+fn essential_sections<'b>(bytes: &'b [u8], tokens: &Tokens<'_>) -> std::borrow::Cow<'b, [u8]> {
+    let pairs = &tokens.pairs;
+    let start_of = |i: usize| {
+        if tokens.binary {
+            pairs[i].pos
+        } else {
+            pairs[i].span.0
+        }
+    };
+    let end_of = |i: usize| {
+        if tokens.binary {
+            pairs.get(i + 1).map_or(bytes.len(), |p| p.pos)
+        } else {
+            pairs[i].span.1
+        }
+    };
+    let mut keep: Vec<(usize, usize)> = Vec::new();
+    let mut skipped = false;
+    let mut i = 0;
+    while i < pairs.len() {
+        if pairs[i].is(0, "SECTION") {
+            let name = pairs
+                .get(i + 1)
+                .map(|p| p.text().trim().to_ascii_uppercase())
+                .unwrap_or_default();
+            let Some(end) = (i..pairs.len()).find(|&j| pairs[j].is(0, "ENDSEC")) else {
+                break;
+            };
+            if matches!(name.as_str(), "HEADER" | "BLOCKS" | "ENTITIES") {
+                keep.push((start_of(i), end_of(end)));
+            } else {
+                skipped = true;
+            }
+            i = end + 1;
+        } else if pairs[i].is(0, "EOF") {
+            keep.push((start_of(i), end_of(i)));
+            break;
+        } else {
+            i += 1;
+        }
+    }
+    if !skipped {
+        return std::borrow::Cow::Borrowed(bytes);
+    }
+    let mut out = Vec::with_capacity(keep.iter().map(|k| k.1 - k.0).sum::<usize>() + 32);
+    if tokens.binary {
+        out.extend_from_slice(super::tokens::BINARY_SENTINEL);
+    }
+    for (a, b) in keep {
+        if let Some(s) = bytes.get(a..b) {
+            out.extend_from_slice(s);
+        }
+    }
+    std::borrow::Cow::Owned(out)
 }
 
 /// The crate's error as ours, its position (line for ASCII, byte offset for binary) kept.

@@ -215,6 +215,19 @@ impl Mesh {
         self.orient_outward();
     }
 
+    /// Extent of the mesh along a unit direction, e.g. a wall's or a beam's length along its
+    /// local X axis.
+    pub fn extent_along(&self, dir: V3) -> f64 {
+        let mut it = self
+            .polys
+            .iter()
+            .flat_map(|p| p.v.iter())
+            .map(|q| q.dot(dir));
+        let Some(first) = it.next() else { return 0.0 };
+        let (lo, hi) = it.fold((first, first), |(lo, hi), d| (lo.min(d), hi.max(d)));
+        hi - lo
+    }
+
     pub fn measures(&self) -> Measures {
         let (min, max) = self.bounds().unwrap_or_default();
         let mut surface = 0.0;

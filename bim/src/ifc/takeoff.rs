@@ -27,6 +27,8 @@ struct Measured {
     class: String,
     net: Option<Measures>,
     gross: Option<Measures>,
+    /// Extent along the element's local X axis (gross), in metres.
+    length: f64,
     openings: Vec<u32>,
     open_surface: bool,
     problems: Vec<String>,
@@ -121,6 +123,7 @@ pub fn takeoff(file: &str, model: &IfcModel) -> Takeoff {
             quantities.push(geo("surface_area", n.surface_area, "m2"));
             quantities.push(geo("lateral_area", n.lateral_area, "m2"));
             quantities.push(geo("height", g.max.z - g.min.z, "m"));
+            quantities.push(geo("length", m.length, "m"));
         }
         for q in &qtos {
             quantities.push(Quantity {
@@ -157,6 +160,7 @@ pub fn takeoff(file: &str, model: &IfcModel) -> Takeoff {
                 g.footprint_area_m2 += n.footprint_area * share;
                 g.surface_area_m2 += n.surface_area * share;
                 g.lateral_area_m2 += n.lateral_area * share;
+                g.length_m += m.length * share;
             }
             for q in qtos {
                 *g.qto.entry(q.key.clone()).or_insert(0.0) += q.value * share;
@@ -212,6 +216,7 @@ fn measure(model: &IfcModel, builder: &GeomBuilder<'_>, id: u32) -> Measured {
         class,
         net: None,
         gross: None,
+        length: 0.0,
         openings: Vec::new(),
         open_surface: false,
         problems: Vec::new(),
@@ -229,6 +234,7 @@ fn measure(model: &IfcModel, builder: &GeomBuilder<'_>, id: u32) -> Measured {
         return m;
     }
     m.open_surface = !solid.closed;
+    m.length = solid.mesh.extent_along(solid.axis_x);
     let gross = solid.mesh.measures();
     m.gross = Some(gross);
     let mut net = solid.mesh;

@@ -16,7 +16,13 @@ impl GeomBuilder<'_> {
             return err(id, "representation nesting too deep (reference cycle?)");
         }
         let a = self.args(id)?;
-        let closed = |mesh: Mesh| Ok(Solid { mesh, closed: true });
+        let closed = |mesh: Mesh| {
+            Ok(Solid {
+                mesh,
+                closed: true,
+                ..Solid::default()
+            })
+        };
         match self.ty(id)? {
             "IFCEXTRUDEDAREASOLID" | "IFCEXTRUDEDAREASOLIDTAPERED" => {
                 let Some(profile) = a.first().and_then(Value::as_ref_id) else {
@@ -82,6 +88,7 @@ impl GeomBuilder<'_> {
                 Ok(Solid {
                     mesh: m,
                     closed: false,
+                    ..Solid::default()
                 })
             }
             "IFCFACEBASEDSURFACEMODEL" | "IFCSHELLBASEDSURFACEMODEL" => {
@@ -93,6 +100,7 @@ impl GeomBuilder<'_> {
                 Ok(Solid {
                     mesh,
                     closed: false,
+                    ..Solid::default()
                 })
             }
             "IFCTRIANGULATEDFACESET" | "IFCTRIANGULATEDIRREGULARNETWORK" => {
@@ -115,6 +123,7 @@ impl GeomBuilder<'_> {
                 let mut out = Solid {
                     mesh: Mesh::default(),
                     closed: true,
+                    ..Solid::default()
                 };
                 for item in self.args(rep)?.get(3).map(Value::refs).unwrap_or_default() {
                     let s = self.item(item, depth + 1)?;
@@ -192,7 +201,11 @@ impl GeomBuilder<'_> {
             return Ok(first);
         }
         match boolean(first.mesh, second_mesh, op) {
-            Ok(mesh) => Ok(Solid { mesh, closed: true }),
+            Ok(mesh) => Ok(Solid {
+                mesh,
+                closed: true,
+                ..Solid::default()
+            }),
             Err(e) => err(id, e.to_string()),
         }
     }
@@ -363,7 +376,11 @@ impl GeomBuilder<'_> {
             }
         }
         mesh.repair_orientation();
-        Ok(Solid { mesh, closed })
+        Ok(Solid {
+            mesh,
+            closed,
+            ..Solid::default()
+        })
     }
 
     fn polygonal(&self, id: u32, a: &[Value<'_>]) -> GResult<Solid> {
@@ -403,7 +420,11 @@ impl GeomBuilder<'_> {
             mesh.polys.extend(face_polys(&outer, &holes));
         }
         mesh.repair_orientation();
-        Ok(Solid { mesh, closed })
+        Ok(Solid {
+            mesh,
+            closed,
+            ..Solid::default()
+        })
     }
 }
 

@@ -48,6 +48,9 @@ pub struct Solid {
     pub mesh: Mesh,
     /// False when some item was an open surface: volumes and booleans are then unreliable.
     pub closed: bool,
+    /// The product's local X axis in world coordinates (unit): the direction along which
+    /// walls, beams and members are laid out, used to measure their length.
+    pub axis_x: super::math::V3,
 }
 
 /// Builds meshes for the products of one model. Shared across rayon workers (read-only).
@@ -95,6 +98,7 @@ impl<'a> GeomBuilder<'a> {
         let mut solid = Solid {
             mesh: Mesh::default(),
             closed: true,
+            axis_x: super::math::v3(1.0, 0.0, 0.0),
         };
         for item in items {
             let s = self.item(item, 0)?;
@@ -107,6 +111,9 @@ impl<'a> GeomBuilder<'a> {
         };
         let world = Affine::scale(self.scale).then(&place);
         solid.mesh.transform(&world);
+        if let Some(x) = place.x.normalized() {
+            solid.axis_x = x;
+        }
         Ok(Some(solid))
     }
 
