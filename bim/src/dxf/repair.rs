@@ -7,6 +7,9 @@
 
 use std::fmt::Write as _;
 
+use std::collections::HashSet;
+
+use super::scan::Scan;
 use super::tokens::{Pair, Tokens, dxf_error};
 use crate::BimError;
 
@@ -14,14 +17,15 @@ use crate::BimError;
 pub fn load(
     bytes: &[u8],
     tokens: &Tokens<'_>,
-    acadver: &str,
+    scan: &Scan,
 ) -> Result<(dxf::Drawing, Option<String>), BimError> {
-    let view = essential_sections(bytes, tokens);
-    let first = match dxf::Drawing::load(&mut &view[..]) {
+    let acadver = scan.header.acadver.as_str();
+    let keep = kept_ranges(tokens, &used_blocks(tokens, scan));
+    let first = match dxf::Drawing::load(&mut &view(bytes, tokens, keep.as_deref())[..]) {
         Ok(d) => return Ok((d, None)),
         Err(e) => e,
     };
-    let (cleaned, dropped) = sanitize(bytes, tokens, acadver);
+    let (cleaned, dropped) = sanitize(bytes, tokens, acadver, keep.as_deref());
     if dropped == 0 {
         return Err(crate_error(&first, tokens.binary));
     }
@@ -37,11 +41,70 @@ pub fn load(
     }
 }
 
-/// Sections the crate is asked to read. CLASSES, OBJECTS and thumbnails hold nothing takeoff
-/// uses but are often most of the file (dictionaries, layouts, visual styles): parsing them
-/// would double the time of a whole takeoff. The slices keep the original bytes, so the
-/// crate's line numbers still match the user's file up to the first skipped section.
-fn essential_sections<'b>(bytes: &'b [u8], tokens: &Tokens<'_>) -> std::borrow::Cow<'b, [u8]> {
+/// The pairs the crate is asked to read, as inclusive index ranges, or `None` for all.
+/// CLASSES, TABLES, OBJECTS and thumbnails hold nothing takeoff uses but are often most of
+/// the file (dictionaries, layouts, visual styles), and so are unused block definitions:
+/// parsing them would double the time of a whole takeoff.
+fn kept_ranges(tokens: &Tokens<'_>, used: &HashSet<String>) -> Option<Vec<(usize, usize)>> {
+    let pairs = &tokens.pairs;
+    let mut keep: Vec<(usize, usize)> = Vec::new();
+    let mut skipped = false;
+    let mut i = 0;
+    while i < pairs.len() {
+        if pairs[i].is(0, "SECTION") {
+            let name = pairs
+                .get(i + 1)
+                .map(|p| p.text().trim().to_ascii_uppercase())
+                .unwrap_or_default();
+            let Some(end) = (i..pairs.len()).find(|&j| pairs[j].is(0, "ENDSEC")) else {
+                break;
+            };
+            if name == "BLOCKS" {
+                // Only the block definitions model space uses, directly or nested: drawings
+                // carry libraries of unused blocks and every paper-space layout as a block.
+                keep.push((i, i + 1));
+                let mut b = i + 2;
+                while b < end {
+                    let next = (b + 1..end)
+                        .find(|&k| pairs[k].is(0, "BLOCK"))
+                        .unwrap_or(end);
+                    let name = pairs[b..next]
+                        .iter()
+                        .find(|p| p.code == 2)
+                        .map(|p| super::annot::unescape_unicode(&p.text()));
+                    if pairs[b].is(0, "BLOCK") && name.is_some_and(|n| used.contains(&n)) {
+                        keep.push((b, next - 1));
+                    } else {
+                        skipped = true;
+                    }
+                    b = next;
+                }
+                keep.push((end, end));
+            } else if matches!(name.as_str(), "HEADER" | "ENTITIES") {
+                keep.push((i, end));
+            } else {
+                skipped = true;
+            }
+            i = end + 1;
+        } else if pairs[i].is(0, "EOF") {
+            keep.push((i, i));
+            break;
+        } else {
+            i += 1;
+        }
+    }
+    skipped.then_some(keep)
+}
+
+/// The original bytes of the kept pairs (no re-encoding, so nothing is lost).
+fn view<'b>(
+    bytes: &'b [u8],
+    tokens: &Tokens<'_>,
+    keep: Option<&[(usize, usize)]>,
+) -> std::borrow::Cow<'b, [u8]> {
+    let Some(keep) = keep else {
+        return std::borrow::Cow::Borrowed(bytes);
+    };
     let pairs = &tokens.pairs;
     let start_of = |i: usize| {
         if tokens.binary {
@@ -57,44 +120,44 @@ fn essential_sections<'b>(bytes: &'b [u8], tokens: &Tokens<'_>) -> std::borrow::
             pairs[i].span.1
         }
     };
-    let mut keep: Vec<(usize, usize)> = Vec::new();
-    let mut skipped = false;
-    let mut i = 0;
-    while i < pairs.len() {
-        if pairs[i].is(0, "SECTION") {
-            let name = pairs
-                .get(i + 1)
-                .map(|p| p.text().trim().to_ascii_uppercase())
-                .unwrap_or_default();
-            let Some(end) = (i..pairs.len()).find(|&j| pairs[j].is(0, "ENDSEC")) else {
-                break;
-            };
-            if matches!(name.as_str(), "HEADER" | "BLOCKS" | "ENTITIES") {
-                keep.push((start_of(i), end_of(end)));
-            } else {
-                skipped = true;
-            }
-            i = end + 1;
-        } else if pairs[i].is(0, "EOF") {
-            keep.push((start_of(i), end_of(i)));
-            break;
-        } else {
-            i += 1;
-        }
-    }
-    if !skipped {
-        return std::borrow::Cow::Borrowed(bytes);
-    }
-    let mut out = Vec::with_capacity(keep.iter().map(|k| k.1 - k.0).sum::<usize>() + 32);
+    let mut out = Vec::with_capacity(bytes.len() / 2);
     if tokens.binary {
         out.extend_from_slice(super::tokens::BINARY_SENTINEL);
     }
-    for (a, b) in keep {
-        if let Some(s) = bytes.get(a..b) {
+    for &(a, b) in keep {
+        if let Some(s) = bytes.get(start_of(a)..end_of(b)) {
             out.extend_from_slice(s);
         }
     }
     std::borrow::Cow::Owned(out)
+}
+
+/// Names of the blocks model space inserts, followed through nested INSERTs.
+fn used_blocks(tokens: &Tokens<'_>, scan: &Scan) -> HashSet<String> {
+    let insert_name = |e: &super::scan::RawEntity| {
+        (e.kind == "INSERT")
+            .then(|| {
+                tokens
+                    .pairs
+                    .get(e.start..e.end)?
+                    .iter()
+                    .find(|p| p.code == 2)
+                    .map(|p| super::annot::unescape_unicode(&p.text()))
+            })
+            .flatten()
+    };
+    let mut used: HashSet<String> = scan.entities.iter().filter_map(insert_name).collect();
+    let mut todo: Vec<String> = used.iter().cloned().collect();
+    while let Some(name) = todo.pop() {
+        for b in scan.blocks.iter().filter(|b| b.name == name) {
+            for n in b.entities.iter().filter_map(insert_name) {
+                if used.insert(n.clone()) {
+                    todo.push(n);
+                }
+            }
+        }
+    }
+    used
 }
 
 /// The crate's error as ours, its position (line for ASCII, byte offset for binary) kept.
@@ -118,13 +181,20 @@ fn drop_pair(p: &Pair<'_>, entity: &str, old_r12: bool, prev: i32) -> bool {
 }
 
 /// The file rebuilt as ASCII DXF without the offending pairs, and how many were dropped.
-pub fn sanitize(bytes: &[u8], tokens: &Tokens<'_>, acadver: &str) -> (Vec<u8>, usize) {
+pub fn sanitize(
+    bytes: &[u8],
+    tokens: &Tokens<'_>,
+    acadver: &str,
+    keep: Option<&[(usize, usize)]>,
+) -> (Vec<u8>, usize) {
     let old_r12 = acadver.is_empty() || acadver < "AC1012";
     let mut out = Vec::with_capacity(bytes.len());
     let mut entity = String::new();
     let mut prev = 0;
     let mut dropped = 0;
-    for p in &tokens.pairs {
+    let all = [(0, tokens.pairs.len().saturating_sub(1))];
+    let indices = keep.unwrap_or(&all).iter().flat_map(|&(a, b)| a..=b);
+    for p in indices.filter_map(|i| tokens.pairs.get(i)) {
         if p.code == 0 {
             entity = p.text().trim().to_string();
         }
@@ -159,7 +229,7 @@ mod tests {
         let Some(t) = t else {
             panic!("tokenize failed")
         };
-        let (out, n) = sanitize(src.as_bytes(), &t, "AC1009");
+        let (out, n) = sanitize(src.as_bytes(), &t, "AC1009", None);
         assert_eq!(n, 3);
         let s = String::from_utf8_lossy(&out);
         assert!(!s.contains("BOXBLANK"));
