@@ -21,23 +21,24 @@ pub fn load(
 ) -> Result<(dxf::Drawing, Option<String>), BimError> {
     let acadver = scan.header.acadver.as_str();
     let keep = kept_ranges(tokens, &used_blocks(tokens, scan));
-    let first = match dxf::Drawing::load(&mut &view(bytes, tokens, keep.as_deref())[..]) {
-        Ok(d) => return Ok((d, None)),
-        Err(e) => e,
-    };
-    let (cleaned, dropped) = sanitize(bytes, tokens, acadver, keep.as_deref());
-    if dropped == 0 {
-        return Err(crate_error(&first, tokens.binary));
+    let load_view = || dxf::Drawing::load(&mut &view(bytes, tokens, keep.as_deref())[..]);
+    // Groups the crate is known to refuse are dropped up front, so it reads the file once.
+    let (_, to_drop) = sanitize(bytes, tokens, acadver, keep.as_deref(), false);
+    if to_drop == 0 {
+        return load_view()
+            .map(|d| (d, None))
+            .map_err(|e| crate_error(&e, tokens.binary));
     }
+    let (cleaned, dropped) = sanitize(bytes, tokens, acadver, keep.as_deref(), true);
     match dxf::Drawing::load(&mut &cleaned[..]) {
         Ok(d) => Ok((
             d,
             Some(format!(
-                "the dxf crate refused the file ({first}); {dropped} malformed group(s) dropped (R12 DIMSTYLE group 5, repeated XDATA coordinates) before reading it"
+                "{dropped} malformed group(s) the dxf crate cannot read were dropped (R12 DIMSTYLE group 5, repeated XDATA coordinates) before reading the drawing"
             )),
         )),
-        // The repaired stream has fewer lines; the first error points into the user's file.
-        Err(_) => Err(crate_error(&first, tokens.binary)),
+        // The repaired stream has fewer lines: report the error as found in the user's file.
+        Err(e) => Err(crate_error(&load_view().err().unwrap_or(e), tokens.binary)),
     }
 }
 
@@ -180,15 +181,17 @@ fn drop_pair(p: &Pair<'_>, entity: &str, old_r12: bool, prev: i32) -> bool {
     (1021..=1039).contains(&p.code) && prev != p.code - 10
 }
 
-/// The file rebuilt as ASCII DXF without the offending pairs, and how many were dropped.
+/// The kept pairs rebuilt as ASCII DXF without the offending ones (when `write`), and how
+/// many were dropped.
 pub fn sanitize(
     bytes: &[u8],
     tokens: &Tokens<'_>,
     acadver: &str,
     keep: Option<&[(usize, usize)]>,
+    write: bool,
 ) -> (Vec<u8>, usize) {
     let old_r12 = acadver.is_empty() || acadver < "AC1012";
-    let mut out = Vec::with_capacity(bytes.len());
+    let mut out = Vec::with_capacity(if write { bytes.len() } else { 0 });
     let mut entity = String::new();
     let mut prev = 0;
     let mut dropped = 0;
@@ -203,6 +206,9 @@ pub fn sanitize(
             continue;
         }
         prev = p.code;
+        if !write {
+            continue;
+        }
         if tokens.binary {
             let mut s = String::new();
             let _ = write!(s, "{}\r\n{}\r\n", p.code, p.text());
@@ -229,7 +235,7 @@ mod tests {
         let Some(t) = t else {
             panic!("tokenize failed")
         };
-        let (out, n) = sanitize(src.as_bytes(), &t, "AC1009", None);
+        let (out, n) = sanitize(src.as_bytes(), &t, "AC1009", None, true);
         assert_eq!(n, 3);
         let s = String::from_utf8_lossy(&out);
         assert!(!s.contains("BOXBLANK"));
