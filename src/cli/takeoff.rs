@@ -144,7 +144,7 @@ fn write_csv(out: &mut impl Write, all: &[Takeoff]) -> Result<()> {
                         &f(g.footprint_area_m2),
                         &f(g.surface_area_m2),
                         &f(g.lateral_area_m2),
-                        "",
+                        &f(g.length_m),
                         "",
                         "",
                         "",

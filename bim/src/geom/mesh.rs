@@ -187,32 +187,67 @@ impl Mesh {
                 adj[q].push((p, same_dir));
             }
         }
+        // A face with an edge not shared by exactly two faces (a border or a T-junction)
+        // leaves its patch open.
+        let mut open_face = vec![false; n];
+        for list in edges.values() {
+            if list.len() != 2 {
+                for &(p, _) in list {
+                    open_face[p] = true;
+                }
+            }
+        }
         // Each connected patch keeps the orientation of its first face as written and makes
-        // its other faces agree with it. Patches that do not share whole edges (T-junctions)
-        // are left as they are: their own signed volume would be meaningless.
+        // its other faces agree with it.
         let mut flip = vec![None::<bool>; n];
+        let mut patches: Vec<Vec<usize>> = Vec::new();
         for start in 0..n {
             if flip[start].is_some() {
                 continue;
             }
             flip[start] = Some(false);
+            let mut patch = vec![start];
             let mut stack = vec![start];
             while let Some(p) = stack.pop() {
                 let fp = flip[p].unwrap_or(false);
                 for &(q, same_dir) in &adj[p] {
                     if flip[q].is_none() {
                         flip[q] = Some(fp ^ same_dir);
+                        patch.push(q);
                         stack.push(q);
                     }
                 }
             }
+            patches.push(patch);
         }
         for (i, f) in flip.iter().enumerate() {
             if *f == Some(true) {
                 self.polys[i].flip();
             }
         }
-        self.orient_outward();
+        // A closed patch is a shell of its own and faces outward on its own (several shells in
+        // one surface model must not cancel out). Open patches only make sense together, so
+        // they face outward as a group.
+        let mut open_group: Vec<usize> = Vec::new();
+        for patch in patches {
+            if patch.iter().any(|&i| open_face[i]) {
+                open_group.extend(patch);
+            } else {
+                self.orient_outward_subset(&patch);
+            }
+        }
+        self.orient_outward_subset(&open_group);
+    }
+
+    fn orient_outward_subset(&mut self, subset: &[usize]) {
+        let part = Mesh {
+            polys: subset.iter().map(|&i| self.polys[i].clone()).collect(),
+        };
+        if part.signed_volume() < 0.0 {
+            for &i in subset {
+                self.polys[i].flip();
+            }
+        }
     }
 
     /// Extent of the mesh along a unit direction, e.g. a wall's or a beam's length along its

@@ -6,7 +6,7 @@ use std::f64::consts::TAU;
 use crate::step::Value;
 
 use super::super::math::{Affine, V3, v3};
-use super::{GResult, GeomBuilder, MAX_DEPTH, err};
+use super::{GResult, GeomBuilder, MAX_DEPTH, err, one_based};
 
 /// Segments for a full circle: a regular 64-gon has 99.84 % of the circle's area.
 const CIRCLE_SEGMENTS: f64 = 64.0;
@@ -105,17 +105,18 @@ impl GeomBuilder<'_> {
                         (None, None) => err(id, "trim without point or parameter"),
                     }
                 };
-                let (mut s, mut e) = (angle_of(t1)?, angle_of(t2)?);
-                if sense {
-                    while e <= s + 1e-12 {
-                        e += TAU;
-                    }
-                } else {
-                    while s <= e + 1e-12 {
-                        s += TAU;
-                    }
+                let (s, e) = (angle_of(t1)?, angle_of(t2)?);
+                if !(s.is_finite() && e.is_finite()) {
+                    return err(id, "trim angle is not a finite number");
                 }
-                let _ = &mut s;
+                // One sweep from Trim1 to Trim2, in the sense given; never more than a turn.
+                let sweep = if sense {
+                    (e - s).rem_euclid(TAU)
+                } else {
+                    (s - e).rem_euclid(TAU)
+                };
+                let sweep = if sweep < 1e-12 { TAU } else { sweep };
+                let e = if sense { s + sweep } else { s - sweep };
                 Ok(arc_points(&frame, r1, r2, s, e))
             }
             "IFCLINE" => {
@@ -150,7 +151,9 @@ impl GeomBuilder<'_> {
                     }
                 };
                 let (p1, p2) = (at(t1)?, at(t2)?);
-                Ok(if sense { vec![p1, p2] } else { vec![p2, p1] })
+                // A trimmed curve runs from Trim1 to Trim2; the sense only says which way
+                // along the basis, which for a line is the same segment.
+                Ok(vec![p1, p2])
             }
             _ => {
                 // Other bases: use the cartesian trims when given, else the whole curve.
@@ -158,7 +161,7 @@ impl GeomBuilder<'_> {
                     (Some(p1), Some(p2)) => {
                         let (p1, p2) = (self.point(p1)?, self.point(p2)?);
                         let pts = self.curve_points(basis, depth + 1)?;
-                        Ok(sub_polyline(&pts, p1, p2, sense))
+                        Ok(sub_polyline(&pts, p1, p2))
                     }
                     _ => self.curve_points(basis, depth + 1),
                 }
@@ -167,29 +170,9 @@ impl GeomBuilder<'_> {
     }
 
     fn indexed_poly_curve(&self, id: u32, a: &[Value<'_>]) -> GResult<Vec<V3>> {
-        let Some(list) = a.first().and_then(Value::as_ref_id) else {
-            return err(id, "indexed curve without points");
-        };
-        let coords = self.args(list)?;
-        let pts: Vec<V3> = coords
-            .first()
-            .and_then(Value::as_list)
-            .unwrap_or(&[])
-            .iter()
-            .filter_map(|c| {
-                let c = c.as_f64_list()?;
-                Some(v3(
-                    *c.first()?,
-                    *c.get(1)?,
-                    c.get(2).copied().unwrap_or(0.0),
-                ))
-            })
-            .collect();
+        let pts = self.point_list(id, a.first())?;
         let get = |i: i64| -> GResult<V3> {
-            usize::try_from(i - 1)
-                .ok()
-                .and_then(|i| pts.get(i).copied())
-                .map_or_else(|| err(id, format!("index {i} out of range")), Ok)
+            one_based(&pts, &[], i).map_or_else(|| err(id, format!("index {i} out of range")), Ok)
         };
         let Some(segments) = a.get(1).and_then(Value::as_list) else {
             return Ok(pts);
@@ -221,7 +204,13 @@ impl GeomBuilder<'_> {
 
 /// Points of an elliptic arc from angle `s` to `e` (either direction), in `frame`.
 pub(super) fn arc_points(frame: &Affine, r1: f64, r2: f64, s: f64, e: f64) -> Vec<V3> {
-    let n = ((e - s).abs() / TAU * CIRCLE_SEGMENTS).ceil().max(1.0) as usize;
+    // At most one turn's worth of segments, whatever the angles say.
+    let turns = ((e - s).abs() / TAU).min(1.0);
+    let n = if turns.is_finite() {
+        (turns * CIRCLE_SEGMENTS).ceil().max(1.0) as usize
+    } else {
+        1
+    };
     (0..=n)
         .map(|i| {
             let t = s + (e - s) * i as f64 / n as f64;
@@ -269,8 +258,11 @@ fn append_joined(out: &mut Vec<V3>, pts: Vec<V3>) {
     out.extend(it);
 }
 
-/// The part of a polyline between the vertices closest to `a` and `b`.
-fn sub_polyline(pts: &[V3], a: V3, b: V3, sense: bool) -> Vec<V3> {
+/// The part of a polyline from the vertex closest to `a` to the one closest to `b`.
+fn sub_polyline(pts: &[V3], a: V3, b: V3) -> Vec<V3> {
+    if pts.is_empty() {
+        return Vec::new();
+    }
     let closest = |q: V3| {
         pts.iter()
             .enumerate()
@@ -278,15 +270,11 @@ fn sub_polyline(pts: &[V3], a: V3, b: V3, sense: bool) -> Vec<V3> {
             .map_or(0, |(i, _)| i)
     };
     let (i, j) = (closest(a), closest(b));
-    let mut v: Vec<V3> = if i <= j {
+    if i <= j {
         pts[i..=j].to_vec()
     } else {
         pts[j..=i].iter().rev().copied().collect()
-    };
-    if !sense {
-        v.reverse();
     }
-    v
 }
 
 #[cfg(test)]

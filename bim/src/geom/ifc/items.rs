@@ -7,11 +7,21 @@ use super::super::csg::{BoolOp, boolean};
 use super::super::math::{Affine, V3, v3};
 use super::super::mesh::{Mesh, Poly};
 use super::super::primitives::{Region, box_mesh, extrude, face_polys, revolve};
-use super::{GResult, GeomBuilder, MAX_DEPTH, Solid, err};
+use super::{GResult, GeomBuilder, MAX_DEPTH, Solid, err, one_based};
 
 impl GeomBuilder<'_> {
     /// A representation item in its representation's coordinates (file units).
     pub(super) fn item(&self, id: u32, depth: usize) -> GResult<Solid> {
+        let solid = self.item_unchecked(id, depth)?;
+        // Shared sub-items can be mapped or combined into exponentially many copies; the
+        // budget stops such a file long before it exhausts memory.
+        if solid.mesh.polys.len() > MAX_ITEM_POLYS {
+            return err(id, format!("geometry exceeds {MAX_ITEM_POLYS} polygons"));
+        }
+        Ok(solid)
+    }
+
+    fn item_unchecked(&self, id: u32, depth: usize) -> GResult<Solid> {
         if depth > MAX_DEPTH {
             return err(id, "representation nesting too deep (reference cycle?)");
         }
@@ -154,6 +164,15 @@ impl GeomBuilder<'_> {
                     return err(id, "swept disk without directrix");
                 };
                 let r = num(&a, 1);
+                if !(r.is_finite() && r > 0.0) {
+                    return err(id, "swept disk radius must be positive");
+                }
+                // Hollow pipes keep their bore; segments are measured as straight cylinders.
+                let mut disk = circle_region(r);
+                let inner = num(&a, 2);
+                if inner.is_finite() && inner > 0.0 && inner < r {
+                    disk.holes.push(circle_region(inner).outer);
+                }
                 let pts = self.curve_points(directrix, depth + 1)?;
                 let mut mesh = Mesh::default();
                 for w in pts.windows(2) {
@@ -161,7 +180,7 @@ impl GeomBuilder<'_> {
                     let len = d.len();
                     if len > 1e-12 {
                         let frame = Affine::frame(w[0], Some(d), None);
-                        mesh.extend(extrude(&circle_region(r), v3(0.0, 0.0, 1.0), len, &frame));
+                        mesh.extend(extrude(&disk, v3(0.0, 0.0, 1.0), len, &frame));
                     }
                 }
                 closed(mesh)
@@ -324,29 +343,8 @@ impl GeomBuilder<'_> {
         Ok(mesh)
     }
 
-    fn coords(&self, id: u32, a: &[Value<'_>]) -> GResult<Vec<V3>> {
-        let Some(list) = a.first().and_then(Value::as_ref_id) else {
-            return err(id, "face set without coordinates");
-        };
-        let la = self.args(list)?;
-        Ok(la
-            .first()
-            .and_then(Value::as_list)
-            .unwrap_or(&[])
-            .iter()
-            .filter_map(|c| {
-                let c = c.as_f64_list()?;
-                Some(v3(
-                    *c.first()?,
-                    *c.get(1)?,
-                    c.get(2).copied().unwrap_or(0.0),
-                ))
-            })
-            .collect())
-    }
-
     fn triangulated(&self, id: u32, a: &[Value<'_>]) -> GResult<Solid> {
-        let pts = self.coords(id, a)?;
+        let pts = self.point_list(id, a.first())?;
         let pn: Vec<i64> = a
             .get(4)
             .and_then(Value::as_list)
@@ -355,7 +353,7 @@ impl GeomBuilder<'_> {
             .filter_map(Value::as_i64)
             .collect();
         let get = |i: i64| -> GResult<V3> {
-            index(&pts, &pn, i).ok_or_else(|| super::GeomError {
+            one_based(&pts, &pn, i).ok_or_else(|| super::GeomError {
                 id,
                 message: format!("index {i} out of range"),
             })
@@ -384,7 +382,7 @@ impl GeomBuilder<'_> {
     }
 
     fn polygonal(&self, id: u32, a: &[Value<'_>]) -> GResult<Solid> {
-        let pts = self.coords(id, a)?;
+        let pts = self.point_list(id, a.first())?;
         let closed = a.get(1).and_then(Value::as_bool).unwrap_or(false);
         let pn: Vec<i64> = a
             .get(3)
@@ -399,7 +397,7 @@ impl GeomBuilder<'_> {
                 .iter()
                 .filter_map(Value::as_i64)
                 .map(|i| {
-                    index(&pts, &pn, i).ok_or_else(|| super::GeomError {
+                    one_based(&pts, &pn, i).ok_or_else(|| super::GeomError {
                         id,
                         message: format!("index {i} out of range"),
                     })
@@ -428,15 +426,8 @@ impl GeomBuilder<'_> {
     }
 }
 
-fn index(pts: &[V3], pn: &[i64], i: i64) -> Option<V3> {
-    let i = usize::try_from(i - 1).ok()?;
-    let j = if pn.is_empty() {
-        i
-    } else {
-        usize::try_from(*pn.get(i)? - 1).ok()?
-    };
-    pts.get(j).copied()
-}
+/// Polygons one representation item may produce (a detailed B-rep has tens of thousands).
+const MAX_ITEM_POLYS: usize = 2_000_000;
 
 fn num(a: &[Value<'_>], i: usize) -> f64 {
     a.get(i).and_then(Value::as_f64).unwrap_or(0.0)

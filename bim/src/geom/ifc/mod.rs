@@ -39,6 +39,18 @@ fn err<T>(id: u32, message: impl Into<String>) -> GResult<T> {
     })
 }
 
+/// The point at a 1-based index, through an optional 1-based index map (IFC4's PnIndex);
+/// `None` for any index out of range, negative or overflowing.
+pub(super) fn one_based(pts: &[super::math::V3], pn: &[i64], i: i64) -> Option<super::math::V3> {
+    let i = usize::try_from(i.checked_sub(1)?).ok()?;
+    let j = if pn.is_empty() {
+        i
+    } else {
+        usize::try_from(pn.get(i)?.checked_sub(1)?).ok()?
+    };
+    pts.get(j).copied()
+}
+
 /// References deeper than this are treated as a cycle: real models nest a few levels.
 const MAX_DEPTH: usize = 48;
 
@@ -83,6 +95,28 @@ impl<'a> GeomBuilder<'a> {
             Some(t) => Ok(t),
             None => err(id, "referenced entity does not exist"),
         }
+    }
+
+    /// The points of an IfcCartesianPointList2D/3D (2D points get z = 0).
+    fn point_list(&self, id: u32, list: Option<&Value<'_>>) -> GResult<Vec<super::math::V3>> {
+        let Some(list) = list.and_then(Value::as_ref_id) else {
+            return err(id, "no coordinate list");
+        };
+        let la = self.args(list)?;
+        Ok(la
+            .first()
+            .and_then(Value::as_list)
+            .unwrap_or(&[])
+            .iter()
+            .filter_map(|c| {
+                let c = c.as_f64_list()?;
+                Some(super::math::v3(
+                    *c.first()?,
+                    *c.get(1)?,
+                    c.get(2).copied().unwrap_or(0.0),
+                ))
+            })
+            .collect())
     }
 
     /// The product's body in world metres, `None` when it has no 3D body representation.

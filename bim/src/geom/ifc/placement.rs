@@ -129,11 +129,10 @@ impl GeomBuilder<'_> {
             (s, s)
         };
         let mut f = Affine::frame(origin, z_axis, x_axis);
-        // A given Axis2 opposite to z × x mirrors the operator.
-        if let Some(y) = dir(1)?
-            && y.dot(f.y) < 0.0
-            && !three_d
-        {
+        // IfcBaseAxis: the second axis is Axis2 (default +Y) made perpendicular to the
+        // others, keeping its sign, so an operator can mirror (a door opening the other way).
+        let y_hint = dir(1)?.unwrap_or(v3(0.0, 1.0, 0.0));
+        if y_hint.dot(f.y) < 0.0 {
             f.y = -f.y;
         }
         f.x = f.x * s;
