@@ -20,6 +20,8 @@ pub struct Config {
     pub max_upload_bytes: u64,
     /// Largest decompressed content of an archive (.ifczip), in bytes.
     pub max_decompressed_bytes: u64,
+    /// Takeoffs run at once; more requests wait their turn within their time limit.
+    pub max_concurrent_takeoffs: usize,
     /// Log format: "text" or "json".
     pub log_format: String,
     /// Log filter in `tracing` syntax, e.g. "info" or "chantier=debug".
@@ -34,6 +36,7 @@ impl Default for Config {
             request_timeout_secs: 300,
             max_upload_bytes: 1 << 30,
             max_decompressed_bytes: 2 << 30,
+            max_concurrent_takeoffs: std::thread::available_parallelism().map_or(2, |n| n.get()),
             log_format: "text".into(),
             log: "info".into(),
         }
@@ -121,6 +124,9 @@ impl Config {
         if let Some(v) = env("CHANTIER_MAX_DECOMPRESSED_BYTES") {
             self.max_decompressed_bytes = parse("CHANTIER_MAX_DECOMPRESSED_BYTES", v)?;
         }
+        if let Some(v) = env("CHANTIER_MAX_CONCURRENT_TAKEOFFS") {
+            self.max_concurrent_takeoffs = parse("CHANTIER_MAX_CONCURRENT_TAKEOFFS", v)?;
+        }
         if let Some(v) = env("CHANTIER_LOG_FORMAT") {
             self.log_format = v;
         }
@@ -139,6 +145,9 @@ impl Config {
         }
         if self.max_message_bytes < 1024 {
             bail!("max_message_bytes must be at least 1024");
+        }
+        if self.max_concurrent_takeoffs == 0 {
+            bail!("max_concurrent_takeoffs must be at least 1");
         }
         if self.request_timeout_secs == 0 {
             bail!("request_timeout_secs must be positive");

@@ -12,6 +12,7 @@ use std::time::Duration;
 use chantier_bim::takeoff as t;
 use chantier_proto::v1 as pb;
 use pb::takeoff_service_client::TakeoffServiceClient;
+use tokio_stream::StreamExt;
 use tonic::Code;
 use tonic::transport::Channel;
 
@@ -42,7 +43,7 @@ async fn start(extra: &[&str]) -> (Server, Channel) {
     let child = Command::new(env!("CARGO_BIN_EXE_chantier"))
         .args(["serve", "--listen", &addr])
         .args(extra)
-        .env("CHANTIER_LOG", "warn")
+        .env("CHANTIER_LOG", "error")
         .stdout(Stdio::null())
         .stderr(Stdio::inherit())
         .spawn()
@@ -330,6 +331,27 @@ async fn bad_input_gets_clear_statuses() {
         .unwrap_err();
     assert_eq!(s.code(), Code::ResourceExhausted, "{s:?}");
     assert!(s.message().contains("decompresses"), "{}", s.message());
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn a_stalled_upload_gets_deadline_exceeded() {
+    let (_server, ch) = start(&["--request-timeout-secs", "1"]).await;
+    let header = pb::UploadTakeoffRequest {
+        part: Some(pb::upload_takeoff_request::Part::Header(pb::FileHeader {
+            file_name: "slow.dxf".into(),
+            format_hint: "dxf".into(),
+        })),
+    };
+    // The header, then nothing for longer than the limit: the server gives up on its own.
+    let stream = tokio_stream::iter(vec![header]).chain(
+        tokio_stream::once(pb::UploadTakeoffRequest { part: None })
+            .throttle(Duration::from_secs(3)),
+    );
+    let s = TakeoffServiceClient::new(ch)
+        .upload_takeoff(stream)
+        .await
+        .unwrap_err();
+    assert_eq!(s.code(), Code::DeadlineExceeded, "{s:?}");
 }
 
 /// A small archive whose .ifc member inflates to far more than the server's upload limit.

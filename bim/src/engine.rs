@@ -45,6 +45,10 @@ pub struct Limits {
     /// Largest decompressed/compressed size ratio of an archive member. IFC text compresses
     /// 5 to 20 times; a member past this ratio is a bomb, refused before it fills memory.
     pub max_compression_ratio: u64,
+    /// When set, a takeoff still running at this instant stops with a limit error instead of
+    /// finishing for a client that has gone.
+    #[serde(skip)]
+    pub deadline: Option<std::time::Instant>,
 }
 
 impl Default for Limits {
@@ -53,6 +57,7 @@ impl Default for Limits {
             max_file_bytes: 1 << 30,
             max_decompressed_bytes: 2 << 30,
             max_compression_ratio: 100,
+            deadline: None,
         }
     }
 }
@@ -110,10 +115,10 @@ pub fn takeoff_bytes(
         }
     };
     match format {
-        Format::Ifc => ifc_takeoff(name, bytes),
+        Format::Ifc => ifc_takeoff(name, bytes, limits),
         Format::IfcZip => {
             let inner = unzip_ifc(&bytes, limits)?;
-            ifc_takeoff(name, inner)
+            ifc_takeoff(name, inner, limits)
         }
         Format::Dxf => crate::dxf::takeoff_dxf(name, &bytes),
     }
@@ -142,9 +147,9 @@ pub fn takeoff_path(
     takeoff_bytes(&name, bytes, hint, limits)
 }
 
-fn ifc_takeoff(name: &str, bytes: Vec<u8>) -> Result<Takeoff, BimError> {
+fn ifc_takeoff(name: &str, bytes: Vec<u8>, limits: &Limits) -> Result<Takeoff, BimError> {
     let model = crate::ifc::IfcModel::parse(bytes)?;
-    Ok(crate::ifc::takeoff(name, &model))
+    crate::ifc::takeoff(name, &model, limits.deadline)
 }
 
 /// The first .ifc member of an archive, read with a hard cap on its decompressed size:
@@ -162,7 +167,8 @@ fn unzip_ifc(bytes: &[u8], limits: &Limits) -> Result<Vec<u8>, BimError> {
         .by_index(index)
         .map_err(|e| BimError::Archive(e.to_string()))?;
     // Small members may compress better than any real model; the ratio only binds past 16 MB.
-    let by_ratio = (bytes.len() as u64)
+    let by_ratio = entry
+        .compressed_size()
         .saturating_mul(limits.max_compression_ratio)
         .max(16 << 20);
     let cap = limits.max_decompressed_bytes.min(by_ratio);

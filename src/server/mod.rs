@@ -55,6 +55,7 @@ pub async fn serve_on(
     let takeoffs = Takeoffs {
         limits: config.limits(),
         timeout: Duration::from_secs(config.request_timeout_secs),
+        slots: std::sync::Arc::new(tokio::sync::Semaphore::new(config.max_concurrent_takeoffs)),
     };
     let (health_reporter, health) = tonic_health::server::health_reporter();
     health_reporter
@@ -70,10 +71,11 @@ pub async fn serve_on(
         .build_v1alpha()?;
     let takeoff = TakeoffServiceServer::new(takeoffs)
         .max_decoding_message_size(config.max_message_bytes)
-        .max_encoding_message_size(config.max_message_bytes);
+        // Results can be larger than the files they measure (one entry per element): the
+        // limit guards what clients send, not what the server answers.
+        .max_encoding_message_size(usize::MAX);
     tracing::info!(%addr, version = env!("CARGO_PKG_VERSION"), "chantier serving");
     Server::builder()
-        .timeout(Duration::from_secs(config.request_timeout_secs))
         .add_service(health)
         .add_service(reflection)
         .add_service(reflection_alpha)

@@ -1,6 +1,8 @@
 //! `chantier.v1.TakeoffService`: uploads in, takeoffs out. The CPU-heavy takeoff runs on
 //! the blocking pool so the async workers keep serving health checks and other calls.
 
+use std::future::Future;
+use std::sync::Arc;
 use std::time::Duration;
 
 use chantier_bim::{Format, Limits};
@@ -8,6 +10,7 @@ use chantier_proto::v1::takeoff_service_server::TakeoffService;
 use chantier_proto::v1::{
     TakeoffRequest, TakeoffResult, UploadTakeoffRequest, upload_takeoff_request::Part,
 };
+use tokio::sync::Semaphore;
 use tokio_stream::StreamExt;
 use tonic::{Request, Response, Status, Streaming};
 
@@ -17,36 +20,53 @@ use super::{convert, status};
 pub struct Takeoffs {
     pub limits: Limits,
     pub timeout: Duration,
+    /// Takeoffs admitted at once; the others wait (within their time limit). Bounds the
+    /// memory held by uploads and keeps the CPU for the ones running.
+    pub slots: Arc<Semaphore>,
+}
+
+fn parse_hint(hint: &str) -> Result<Option<Format>, Status> {
+    if hint.trim().is_empty() {
+        return Ok(None);
+    }
+    Format::from_hint(hint).map(Some).ok_or_else(|| {
+        Status::invalid_argument(format!(
+            "format_hint {hint:?} is not one of ifc, ifczip, dxf"
+        ))
+    })
 }
 
 impl Takeoffs {
+    /// Runs `work` within the request time limit: DEADLINE_EXCEEDED past it.
+    async fn in_time<T>(&self, work: impl Future<Output = Result<T, Status>>) -> Result<T, Status> {
+        tokio::time::timeout(self.timeout, work)
+            .await
+            .unwrap_or_else(|_| {
+                Err(Status::deadline_exceeded(format!(
+                    "the request took longer than {:?}",
+                    self.timeout
+                )))
+            })
+    }
+
     async fn run(
         &self,
         name: String,
-        hint: String,
+        hint: Option<Format>,
         bytes: Vec<u8>,
     ) -> Result<TakeoffResult, Status> {
-        let hint = if hint.trim().is_empty() {
-            None
-        } else {
-            Some(Format::from_hint(&hint).ok_or_else(|| {
-                Status::invalid_argument(format!(
-                    "format_hint {hint:?} is not one of ifc, ifczip, dxf"
-                ))
-            })?)
+        // The engine stops itself at the deadline, so an abandoned request frees its thread.
+        let limits = Limits {
+            deadline: Some(std::time::Instant::now() + self.timeout),
+            ..self.limits
         };
-        let limits = self.limits;
         let size = bytes.len();
         let started = std::time::Instant::now();
-        let job = tokio::task::spawn_blocking(move || {
+        let result = tokio::task::spawn_blocking(move || {
             chantier_bim::takeoff_bytes(&name, bytes, hint, &limits)
-        });
-        let result = tokio::time::timeout(self.timeout, job)
-            .await
-            .map_err(|_| {
-                Status::deadline_exceeded(format!("takeoff took longer than {:?}", self.timeout))
-            })?
-            .map_err(|e| Status::internal(format!("takeoff task failed: {e}")))?;
+        })
+        .await
+        .map_err(|e| Status::internal(format!("takeoff task failed: {e}")))?;
         match result {
             Ok(t) => {
                 tracing::info!(file = %t.file, format = %t.format, bytes = size, ms = started.elapsed().as_millis() as u64, warnings = t.warnings.len(), "takeoff");
@@ -58,15 +78,11 @@ impl Takeoffs {
             }
         }
     }
-}
 
-#[tonic::async_trait]
-impl TakeoffService for Takeoffs {
-    async fn upload_takeoff(
+    async fn upload(
         &self,
-        request: Request<Streaming<UploadTakeoffRequest>>,
-    ) -> Result<Response<TakeoffResult>, Status> {
-        let mut stream = request.into_inner();
+        mut stream: Streaming<UploadTakeoffRequest>,
+    ) -> Result<TakeoffResult, Status> {
         let header = match stream.next().await {
             Some(Ok(UploadTakeoffRequest {
                 part: Some(Part::Header(h)),
@@ -83,6 +99,12 @@ impl TakeoffService for Takeoffs {
                 ));
             }
         };
+        let hint = parse_hint(&header.format_hint)?;
+        let _slot = self
+            .slots
+            .acquire()
+            .await
+            .map_err(|_| Status::unavailable("shutting down"))?;
         let max = self.limits.max_file_bytes;
         let mut bytes = Vec::new();
         while let Some(msg) = stream.next().await {
@@ -110,7 +132,17 @@ impl TakeoffService for Takeoffs {
                 header.file_name
             )));
         }
-        self.run(header.file_name, header.format_hint, bytes)
+        self.run(header.file_name, hint, bytes).await
+    }
+}
+
+#[tonic::async_trait]
+impl TakeoffService for Takeoffs {
+    async fn upload_takeoff(
+        &self,
+        request: Request<Streaming<UploadTakeoffRequest>>,
+    ) -> Result<Response<TakeoffResult>, Status> {
+        self.in_time(self.upload(request.into_inner()))
             .await
             .map(Response::new)
     }
@@ -120,14 +152,22 @@ impl TakeoffService for Takeoffs {
         request: Request<TakeoffRequest>,
     ) -> Result<Response<TakeoffResult>, Status> {
         let r = request.into_inner();
+        let hint = parse_hint(&r.format_hint)?;
         if r.content.is_empty() {
             return Err(Status::invalid_argument(format!(
                 "{}: no content",
                 r.file_name
             )));
         }
-        self.run(r.file_name, r.format_hint, r.content)
-            .await
-            .map(Response::new)
+        self.in_time(async {
+            let _slot = self
+                .slots
+                .acquire()
+                .await
+                .map_err(|_| Status::unavailable("shutting down"))?;
+            self.run(r.file_name, hint, r.content).await
+        })
+        .await
+        .map(Response::new)
     }
 }

@@ -78,7 +78,7 @@ pub fn read_binary(bytes: &[u8]) -> Result<Vec<Pair<'_>>, BimError> {
     };
     // The first pair is always 0/SECTION: a zero second byte means 2-byte codes.
     let two_byte = bytes.get(BINARY_SENTINEL.len() + 1) == Some(&0);
-    let mut pairs = Vec::with_capacity(bytes.len() / 10);
+    let mut pairs = Vec::with_capacity(bytes.len() / 64);
     while c.at < bytes.len() {
         let pos = c.at;
         let code = if two_byte {

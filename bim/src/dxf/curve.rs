@@ -151,6 +151,8 @@ pub fn ellipse_green(c: (f64, f64), m: (f64, f64), n: (f64, f64), t0: f64, t1: f
         + cross(m, n) * (t1 - t0))
 }
 
+const MAX_SPLINE_DEGREE: usize = 25;
+
 /// Points of a (possibly rational) B-spline, sampled evenly in every knot span.
 /// Returns an empty list when the definition is inconsistent.
 pub fn bspline_points(
@@ -161,7 +163,9 @@ pub fn bspline_points(
     per_span: usize,
 ) -> Vec<[f64; 3]> {
     let n = ctrl.len();
-    if degree == 0 || n <= degree || knots.len() != n + degree + 1 {
+    // Real curves stay under degree 11; a file claiming more is refused rather than sampled
+    // at a cost that grows with the square of the degree.
+    if degree == 0 || degree > MAX_SPLINE_DEGREE || n <= degree || knots.len() != n + degree + 1 {
         return Vec::new();
     }
     let w = |i: usize| {

@@ -62,7 +62,8 @@ impl<'a> Expander<'a> {
     }
 
     fn add_ref(&mut self, r: &Ref, into: &mut Totals, stack: &mut Vec<String>) {
-        *into.counts.entry(r.name.clone()).or_default() += r.count;
+        let c = into.counts.entry(r.name.clone()).or_default();
+        *c = c.saturating_add(r.count);
         let t = self.totals(&r.name, stack);
         let (lf, af) = (
             r.det.abs().sqrt() * r.count as f64,
@@ -79,7 +80,8 @@ impl<'a> Expander<'a> {
             e.1 += a * af;
         }
         for (name, n) in &t.counts {
-            *into.counts.entry(name.clone()).or_default() += n.saturating_mul(r.count);
+            let c = into.counts.entry(name.clone()).or_default();
+            *c = c.saturating_add(n.saturating_mul(r.count));
         }
     }
 

@@ -9,6 +9,9 @@ use std::f64::consts::TAU;
 use super::curve;
 use super::tokens::Pair;
 
+/// Loops per hatch whose nesting is resolved.
+const MAX_NESTED_LOOPS: usize = 5_000;
+
 /// One boundary loop: its signed area (CCW positive) and a flattened outline for nesting.
 #[derive(Debug, Clone, PartialEq, Default)]
 pub struct Loop {
@@ -294,6 +297,11 @@ fn contains(poly: &[(f64, f64)], p: (f64, f64)) -> bool {
 /// Net area: loops nested at even depth fill, at odd depth are islands (style 0); style 1
 /// fills only the outermost ring, style 2 ignores islands.
 pub fn net_area(loops: &[Loop], style: i64) -> f64 {
+    // Nesting is found by testing loops against each other; past this many loops (no real
+    // hatch has them) nesting is not resolved and the largest loop is taken.
+    if loops.len() > MAX_NESTED_LOOPS {
+        return loops.iter().map(|l| l.area.abs()).fold(0.0, f64::max);
+    }
     let mut total = 0.0;
     for (i, l) in loops.iter().enumerate() {
         let a = l.area.abs();

@@ -127,7 +127,7 @@ pub fn decode_bytes(b: &[u8]) -> Cow<'_, str> {
 
 /// Reads ASCII DXF: a code line then a value line, CRLF or LF.
 fn read_ascii(bytes: &[u8]) -> Result<Vec<Pair<'_>>, BimError> {
-    let mut pairs = Vec::with_capacity(bytes.len() / 12);
+    let mut pairs = Vec::with_capacity(bytes.len() / 64);
     let mut pos = 0usize;
     let mut line = 0usize;
     let next_line = |pos: &mut usize| -> Option<&[u8]> {

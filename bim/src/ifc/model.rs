@@ -84,7 +84,10 @@ impl Relations {
                 let rec = step.records()[pos as usize];
                 match step.record_args(&rec) {
                     Ok(args) => f(&args),
-                    Err(e) => warnings.push(format!("#{}: {ty} skipped: {e}", rec.id)),
+                    Err(e) if warnings.len() < 100 => {
+                        warnings.push(format!("#{}: {ty} skipped: {e}", rec.id))
+                    }
+                    Err(_) => {}
                 }
             }
         };

@@ -34,7 +34,13 @@ struct Measured {
     problems: Vec<String>,
 }
 
-pub fn takeoff(file: &str, model: &IfcModel) -> Takeoff {
+/// Measures every element. Past `deadline` the remaining elements are skipped and the
+/// takeoff fails with a limit error rather than return partial totals.
+pub fn takeoff(
+    file: &str,
+    model: &IfcModel,
+    deadline: Option<std::time::Instant>,
+) -> Result<Takeoff, crate::BimError> {
     let step = &model.step;
     let mut warnings = model.warnings.clone();
     let products: Vec<u32> = step
@@ -48,10 +54,24 @@ pub fn takeoff(file: &str, model: &IfcModel) -> Takeoff {
         .collect();
 
     let builder = GeomBuilder::new(model);
+    let late = std::sync::atomic::AtomicBool::new(false);
     let measured: Vec<Measured> = products
         .par_iter()
-        .map(|&id| measure(model, &builder, id))
+        .map(|&id| {
+            if deadline.is_some_and(|d| std::time::Instant::now() > d) {
+                late.store(true, std::sync::atomic::Ordering::Relaxed);
+            }
+            if late.load(std::sync::atomic::Ordering::Relaxed) {
+                return Measured::skipped(id);
+            }
+            measure(model, &builder, id)
+        })
         .collect();
+    if late.into_inner() {
+        return Err(crate::BimError::Limit(
+            "the takeoff ran past its time limit".into(),
+        ));
+    }
 
     let mut problems: Vec<String> = measured
         .iter()
@@ -103,11 +123,14 @@ pub fn takeoff(file: &str, model: &IfcModel) -> Takeoff {
             .type_of
             .get(&m.id)
             .and_then(|t| model.string_attr(*t, 2));
+        // PredefinedType follows the IfcProduct attributes; spatial elements carry a
+        // CompositionType (ELEMENT, COMPLEX, PARTIAL) there first, which is not a type.
         let predefined_type = a
             .iter()
             .skip(8)
-            .find_map(Value::as_enum)
-            .filter(|e| *e != "NOTDEFINED" && *e != "T" && *e != "F")
+            .filter_map(Value::as_enum)
+            .find(|e| !matches!(*e, "T" | "F" | "U" | "ELEMENT" | "COMPLEX" | "PARTIAL"))
+            .filter(|e| *e != "NOTDEFINED")
             .map(str::to_string);
         let mut quantities = Vec::new();
         let geo = |name: &str, value: f64, unit: &str| Quantity {
@@ -199,13 +222,28 @@ pub fn takeoff(file: &str, model: &IfcModel) -> Takeoff {
             "{class}: {n} element(s) have an open surface body (surface model); their volume is measured as if the surface were closed"
         ));
     }
-    Takeoff {
+    Ok(Takeoff {
         file: file.to_string(),
         format: "ifc".into(),
         schema: Some(model.schema.clone()),
         warnings,
         ifc: Some(out),
         dxf: None,
+    })
+}
+
+impl Measured {
+    fn skipped(id: u32) -> Self {
+        Measured {
+            id,
+            class: String::new(),
+            net: None,
+            gross: None,
+            length: 0.0,
+            openings: Vec::new(),
+            open_surface: false,
+            problems: Vec::new(),
+        }
     }
 }
 

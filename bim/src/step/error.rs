@@ -19,16 +19,8 @@ pub enum StepErrorKind {
     Syntax(String),
     /// The file ends inside a record, a string or a comment.
     Truncated(String),
-    /// An entity references an id that no record defines.
-    MissingEntity { from: u32, to: u32 },
-    /// Following references came back to an entity already on the path.
-    ReferenceCycle { id: u32 },
-    /// A record holds an attribute of an unexpected kind.
-    BadAttribute {
-        id: u32,
-        index: usize,
-        expected: &'static str,
-    },
+    /// An id that no record defines was asked for.
+    NoSuchEntity { id: u32 },
 }
 
 impl fmt::Display for StepError {
@@ -47,17 +39,7 @@ impl fmt::Display for StepErrorKind {
             Self::NotStep => write!(f, "not a STEP file: it must start with ISO-10303-21;"),
             Self::Syntax(what) => write!(f, "syntax error: {what}"),
             Self::Truncated(what) => write!(f, "file is truncated: {what}"),
-            Self::MissingEntity { from, to } => {
-                write!(f, "#{from} references #{to}, which does not exist")
-            }
-            Self::ReferenceCycle { id } => write!(f, "reference cycle through #{id}"),
-            Self::BadAttribute {
-                id,
-                index,
-                expected,
-            } => {
-                write!(f, "#{id}: attribute {index} should be {expected}")
-            }
+            Self::NoSuchEntity { id } => write!(f, "#{id} does not exist"),
         }
     }
 }

@@ -123,7 +123,9 @@ impl StepFile {
             if name.is_empty() {
                 // A complex instance `#1=(A()B());`, not used by IFC takeoff: skip it.
                 scanner.record_end()?;
-                warnings.push(format!("#{id}: complex entity instance skipped"));
+                if warnings.len() < 100 {
+                    warnings.push(format!("#{id}: complex entity instance skipped"));
+                }
                 continue;
             }
             scanner.skip_ws();
@@ -228,29 +230,14 @@ impl StepFile {
 
     /// Decodes the attributes of entity `id`.
     pub fn args(&self, id: u32) -> Result<Vec<Value<'_>>, StepError> {
-        let rec = self.record(id).ok_or_else(|| {
-            StepError::at(
-                &self.data,
-                0,
-                StepErrorKind::MissingEntity { from: 0, to: id },
-            )
-        })?;
+        let rec = self
+            .record(id)
+            .ok_or_else(|| StepError::at(&self.data, 0, StepErrorKind::NoSuchEntity { id }))?;
         self.record_args(rec)
     }
 
     pub fn record_args(&self, rec: &EntityRecord) -> Result<Vec<Value<'_>>, StepError> {
         parse_args(&self.data, rec.args_start, rec.args_end)
-    }
-
-    /// The raw argument text of a record, for cheap pre-filtering without decoding.
-    pub fn raw_args(&self, rec: &EntityRecord) -> &[u8] {
-        &self.data[rec.args_start..rec.args_end]
-    }
-
-    /// 1-based line of a record, for error messages.
-    pub fn line_of(&self, id: u32) -> Option<usize> {
-        let rec = self.record(id)?;
-        Some(1 + memchr::memchr_iter(b'\n', &self.data[..rec.args_start]).count())
     }
 }
 

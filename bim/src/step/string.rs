@@ -8,6 +8,9 @@ pub fn decode_step_string(raw: &[u8]) -> String {
         return String::from_utf8_lossy(raw).into_owned();
     }
     let mut out = String::with_capacity(raw.len());
+    // Once an \X2\ or \X4\ is found unclosed, no later one can close either: skipping the
+    // search from then on keeps hostile strings linear.
+    let mut unclosed = false;
     let mut i = 0;
     while i < raw.len() {
         let b = raw[i];
@@ -15,7 +18,7 @@ pub fn decode_step_string(raw: &[u8]) -> String {
             out.push('\'');
             i += 2;
         } else if b == b'\\' {
-            i += decode_escape(&raw[i..], &mut out);
+            i += decode_escape(&raw[i..], &mut out, &mut unclosed);
         } else if b < 0x80 {
             out.push(b as char);
             i += 1;
@@ -36,7 +39,7 @@ pub fn decode_step_string(raw: &[u8]) -> String {
 }
 
 /// Decodes one escape starting at `s[0] == '\\'`; returns how many bytes it used.
-fn decode_escape(s: &[u8], out: &mut String) -> usize {
+fn decode_escape(s: &[u8], out: &mut String, unclosed: &mut bool) -> usize {
     let hex =
         |h: &[u8]| -> Option<u32> { u32::from_str_radix(std::str::from_utf8(h).ok()?, 16).ok() };
     if s.starts_with(b"\\\\") {
@@ -59,8 +62,12 @@ fn decode_escape(s: &[u8], out: &mut String) -> usize {
     }
     for (tag, width) in [(&b"\\X2\\"[..], 4usize), (&b"\\X4\\"[..], 8usize)] {
         if let Some(rest) = s.strip_prefix(tag)
-            && let Some(end) = memchr::memmem::find(rest, b"\\X0\\")
+            && !*unclosed
         {
+            let Some(end) = memchr::memmem::find(rest, b"\\X0\\") else {
+                *unclosed = true;
+                break;
+            };
             let units: Vec<u32> = rest[..end].chunks(width).filter_map(hex).collect();
             if width == 4 {
                 let units16: Vec<u16> = units.iter().map(|&u| u as u16).collect();
@@ -78,6 +85,18 @@ fn decode_escape(s: &[u8], out: &mut String) -> usize {
 #[cfg(test)]
 mod tests {
     use super::decode_step_string as d;
+
+    #[test]
+    fn unclosed_escapes_stay_linear() {
+        let hostile = "\\X2\\".repeat(200_000);
+        // Quadratic decoding of this string would take hours; linear decoding keeps the text.
+        let out = d(hostile.as_bytes());
+        assert!(
+            out.starts_with("\\X2") && out.len() > hostile.len() / 2,
+            "{}",
+            out.len()
+        );
+    }
 
     #[test]
     fn decodes_escapes() {

@@ -21,10 +21,7 @@ impl GeomBuilder<'_> {
                     None => Ok(local),
                 }
             }
-            other => err(
-                id,
-                format!("{other} placements are not supported (identity used)"),
-            ),
+            other => err(id, format!("{other} placements are not supported")),
         }
     }
 
