@@ -16,7 +16,7 @@ pub enum BoolOp {
 }
 
 #[derive(Debug, thiserror::Error)]
-#[error("boolean operands too large ({0} polygons)")]
+#[error("boolean too large ({0} polygons or fragments)")]
 pub struct TooLarge(pub usize);
 
 pub fn boolean(a: Mesh, b: Mesh, op: BoolOp) -> Result<Mesh, TooLarge> {
@@ -88,6 +88,9 @@ pub fn boolean(a: Mesh, b: Mesh, op: BoolOp) -> Result<Mesh, TooLarge> {
             ta.invert();
         }
     }
+    if ta.over_budget() || tb.over_budget() {
+        return Err(TooLarge(ta.made.get() + tb.made.get()));
+    }
     Ok(Mesh {
         polys: ta.all_polygons(),
     })
@@ -110,7 +113,13 @@ struct Node {
 #[derive(Debug)]
 struct Bsp {
     nodes: Vec<Node>,
+    /// Fragments made by splitting, against [`MAX_FRAGMENTS`]: splits can multiply polygons
+    /// quadratically, so the count is watched while the trees are built and clipped.
+    made: std::cell::Cell<usize>,
 }
+
+/// Split fragments one boolean may create before it is abandoned.
+const MAX_FRAGMENTS: usize = 1_000_000;
 
 const COPLANAR: u8 = 0;
 const FRONT: u8 = 1;
@@ -125,7 +134,7 @@ fn split(
     coplanar_back: &mut Vec<Poly>,
     front: &mut Vec<Poly>,
     back: &mut Vec<Poly>,
-) {
+) -> usize {
     let mut kind = 0u8;
     let types: Vec<u8> =
         p.v.iter()
@@ -149,9 +158,16 @@ fn split(
             } else {
                 coplanar_back.push(p)
             }
+            0
         }
-        FRONT => front.push(p),
-        BACK => back.push(p),
+        FRONT => {
+            front.push(p);
+            0
+        }
+        BACK => {
+            back.push(p);
+            0
+        }
         _ => {
             let mut f = Vec::with_capacity(p.v.len() + 1);
             let mut b = Vec::with_capacity(p.v.len() + 1);
@@ -190,6 +206,7 @@ fn split(
                     w: p.w,
                 });
             }
+            2
         }
     }
 }
@@ -198,14 +215,22 @@ impl Bsp {
     fn new(polys: Vec<Poly>) -> Self {
         let mut t = Bsp {
             nodes: vec![Node::default()],
+            made: std::cell::Cell::new(0),
         };
         t.build(polys);
         t
     }
 
+    fn over_budget(&self) -> bool {
+        self.made.get() > MAX_FRAGMENTS
+    }
+
     fn build(&mut self, polys: Vec<Poly>) {
         let mut stack = vec![(0usize, polys)];
         while let Some((ni, polys)) = stack.pop() {
+            if self.over_budget() {
+                return;
+            }
             if polys.is_empty() {
                 continue;
             }
@@ -217,7 +242,8 @@ impl Bsp {
             let mut mine = Vec::new();
             let mut mine_back = Vec::new();
             for p in polys {
-                split(plane, p, &mut mine, &mut mine_back, &mut front, &mut back);
+                let n = split(plane, p, &mut mine, &mut mine_back, &mut front, &mut back);
+                self.made.set(self.made.get() + n);
             }
             self.nodes[ni].polys.append(&mut mine);
             self.nodes[ni].polys.append(&mut mine_back);
@@ -256,6 +282,9 @@ impl Bsp {
         let mut out = Vec::new();
         let mut stack = vec![(0usize, polys)];
         while let Some((ni, polys)) = stack.pop() {
+            if self.over_budget() {
+                return out;
+            }
             let node = &self.nodes[ni];
             let Some(plane) = node.plane else {
                 out.extend(polys);
@@ -264,7 +293,8 @@ impl Bsp {
             let (mut front, mut back) = (Vec::new(), Vec::new());
             let (mut cf, mut cb) = (Vec::new(), Vec::new());
             for p in polys {
-                split(plane, p, &mut cf, &mut cb, &mut front, &mut back);
+                let n = split(plane, p, &mut cf, &mut cb, &mut front, &mut back);
+                self.made.set(self.made.get() + n);
             }
             front.append(&mut cf);
             back.append(&mut cb);

@@ -5,6 +5,8 @@
 //! also how IfcOpenShell's `get_footprint_area` measures it.
 
 use i_overlay::core::fill_rule::FillRule;
+
+use super::primitives::signed_area;
 use i_overlay::float::simplify::SimplifyShape;
 
 /// Triangles smaller than this (m²) are dropped: they carry no area and upset the overlay.
@@ -37,16 +39,6 @@ pub fn union_area(triangles: &[[[f64; 2]; 3]]) -> f64 {
         .map(|c| signed_area(c))
         .sum::<f64>()
         .abs()
-}
-
-fn signed_area(c: &[[f64; 2]]) -> f64 {
-    let mut a = 0.0;
-    for i in 0..c.len() {
-        let p = c[i];
-        let q = c[(i + 1) % c.len()];
-        a += p[0] * q[1] - q[0] * p[1];
-    }
-    a * 0.5
 }
 
 #[cfg(test)]
