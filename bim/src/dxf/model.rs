@@ -13,6 +13,12 @@ use crate::takeoff::{DxfAttribute, DxfDimension, DxfLayer, DxfTakeoff, DxfText};
 
 /// Strings as the crate returns them from binary files are one char per byte; rebuild the
 /// bytes and decode them as UTF-8 (kept as-is when that fails, i.e. genuine Latin-1).
+/// A layer or block name as the raw scan spells it (binary strings repaired, `\U+XXXX`
+/// escapes decoded), so counts and measures of one layer land under one key.
+fn name(s: &str, binary: bool) -> String {
+    annot::unescape_unicode(&fix(s, binary))
+}
+
 fn fix(s: &str, binary: bool) -> String {
     if !binary || s.is_ascii() || s.chars().any(|c| c as u32 > 0xFF) {
         return s.to_string();
@@ -131,7 +137,7 @@ pub fn build(
     let mut expander = Expander::new(&locals);
     let mut non_uniform = false;
     for e in drawing.entities().filter(|e| !e.common.is_in_paper_space) {
-        let layer = fix(&e.common.layer, binary);
+        let layer = name(&e.common.layer, binary);
         if let Some(t) = measure::type_name(&e.specific) {
             *crate_counts.entry((layer.clone(), t)).or_default() += 1;
         }
@@ -152,7 +158,7 @@ pub fn build(
         }
         annotate(e, &layer, binary, &mut out);
         if let EntityType::Insert(ins) = &e.specific {
-            let name = fix(&ins.name, binary);
+            let name = name(&ins.name, binary);
             *out.blocks.entry(name.clone()).or_default() += 1;
             non_uniform |= is_non_uniform(ins);
             let r = Ref {
@@ -218,7 +224,7 @@ fn annotate(e: &Entity, layer: &str, binary: bool, out: &mut DxfTakeoff) {
             });
         }
         EntityType::Insert(ins) => {
-            let block = fix(&ins.name, binary);
+            let block = name(&ins.name, binary);
             for a in ins.attributes() {
                 out.attributes.push(DxfAttribute {
                     block: block.clone(),
@@ -244,12 +250,12 @@ fn block_locals(
     let binary = toks.binary;
     let mut locals: HashMap<String, Local> = HashMap::new();
     for b in drawing.blocks() {
-        let local = locals.entry(fix(&b.name, binary)).or_default();
+        let local = locals.entry(name(&b.name, binary)).or_default();
         for e in &b.entities {
-            let layer = fix(&e.common.layer, binary);
+            let layer = name(&e.common.layer, binary);
             if let EntityType::Insert(ins) = &e.specific {
                 local.inserts.push(Ref {
-                    name: fix(&ins.name, binary),
+                    name: name(&ins.name, binary),
                     ..insert_ref(ins, layer)
                 });
                 continue;
