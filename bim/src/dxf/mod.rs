@@ -55,9 +55,9 @@ pub fn takeoff_dxf(file_name: &str, bytes: &[u8]) -> Result<Takeoff, BimError> {
             last_pos,
         ));
     }
-    let (drawing, repair_warning) = repair::load(bytes, &toks, &scanned)?;
+    let (drawings, repair_warning) = repair::load(bytes, &toks, &scanned)?;
     let mut warnings: Vec<String> = repair_warning.into_iter().collect();
-    let dxf = model::build(&toks, &scanned, &drawing, &mut warnings);
+    let dxf = model::build(&toks, &scanned, &drawings, &mut warnings);
     Ok(Takeoff {
         file: file_name.to_string(),
         format: "dxf".into(),

@@ -74,7 +74,7 @@ fn hatch_area(
 pub fn build(
     toks: &Tokens<'_>,
     scan: &Scan,
-    drawing: &Drawing,
+    drawings: &[Drawing],
     warnings: &mut Vec<String>,
 ) -> DxfTakeoff {
     let binary = toks.binary;
@@ -133,10 +133,14 @@ pub fn build(
     let mut crate_counts: HashMap<(String, &'static str), u64> = HashMap::new();
     let mut crate_dims: HashMap<u64, dims::Dim> = HashMap::new();
     let mut expanded = Totals::default();
-    let locals = block_locals(toks, scan, drawing, fit_data, warnings);
+    let locals = block_locals(toks, scan, drawings, fit_data, warnings);
     let mut expander = Expander::new(&locals);
     let mut non_uniform = false;
-    for e in drawing.entities().filter(|e| !e.common.is_in_paper_space) {
+    for e in drawings
+        .iter()
+        .flat_map(|d| d.entities())
+        .filter(|e| !e.common.is_in_paper_space)
+    {
         let layer = name(&e.common.layer, binary);
         if let Some(t) = measure::type_name(&e.specific) {
             *crate_counts.entry((layer.clone(), t)).or_default() += 1;
@@ -243,13 +247,13 @@ fn annotate(e: &Entity, layer: &str, binary: bool, out: &mut DxfTakeoff) {
 fn block_locals(
     toks: &Tokens<'_>,
     scan: &Scan,
-    drawing: &Drawing,
+    drawings: &[Drawing],
     fit_data: bool,
     warnings: &mut Vec<String>,
 ) -> HashMap<String, Local> {
     let binary = toks.binary;
     let mut locals: HashMap<String, Local> = HashMap::new();
-    for b in drawing.blocks() {
+    for b in drawings.iter().flat_map(|d| d.blocks()) {
         let local = locals.entry(name(&b.name, binary)).or_default();
         for e in &b.entities {
             let layer = name(&e.common.layer, binary);

@@ -18,38 +18,93 @@ pub fn load(
     bytes: &[u8],
     tokens: &Tokens<'_>,
     scan: &Scan,
-) -> Result<(dxf::Drawing, Option<String>), BimError> {
+) -> Result<(Vec<dxf::Drawing>, Option<String>), BimError> {
     let acadver = scan.header.acadver.as_str();
     let keep = kept_ranges(tokens, &used_blocks(tokens, scan));
-    let load_view = || dxf::Drawing::load(&mut &view(bytes, tokens, keep.as_deref())[..]);
+    let load_ranges = |r: &[(usize, usize)]| dxf::Drawing::load(&mut &view(bytes, tokens, r)[..]);
     // Groups the crate is known to refuse are dropped up front, so it reads the file once.
-    let (_, to_drop) = sanitize(bytes, tokens, acadver, keep.as_deref(), false);
+    let (_, to_drop) = sanitize(bytes, tokens, acadver, Some(&keep), false);
     if to_drop == 0 {
-        return load_view()
+        // The crate reads byte by byte; a long entity list is read as two halves at once.
+        let loaded = match split_entities(&keep, tokens, scan) {
+            Some((first, second)) => {
+                let (a, b) = rayon::join(|| load_ranges(&first), || load_ranges(&second));
+                a.and_then(|a| b.map(|b| vec![a, b]))
+            }
+            None => load_ranges(&keep).map(|d| vec![d]),
+        };
+        return loaded
             .map(|d| (d, None))
             .map_err(|e| crate_error(&e, tokens.binary));
     }
-    let (cleaned, dropped) = sanitize(bytes, tokens, acadver, keep.as_deref(), true);
+    let (cleaned, dropped) = sanitize(bytes, tokens, acadver, Some(&keep), true);
     match dxf::Drawing::load(&mut &cleaned[..]) {
         Ok(d) => Ok((
-            d,
+            vec![d],
             Some(format!(
                 "{dropped} malformed group(s) the dxf crate cannot read were dropped (R12 DIMSTYLE group 5, repeated XDATA coordinates) before reading the drawing"
             )),
         )),
         // The repaired stream has fewer lines: report the error as found in the user's file.
-        Err(e) => Err(crate_error(&load_view().err().unwrap_or(e), tokens.binary)),
+        Err(e) => Err(crate_error(
+            &load_ranges(&keep).err().unwrap_or(e),
+            tokens.binary,
+        )),
     }
+}
+
+/// Entity sections shorter than this many pairs are read in one piece.
+const SPLIT_ENTITIES_PAIRS: usize = 10_000;
+
+/// Two views of the kept pairs that together hold every entity once: the first with the
+/// block definitions and the first half of the entities, the second with the header and the
+/// other half (cut at a top-level entity, so a POLYLINE keeps its vertices).
+type Ranges = Vec<(usize, usize)>;
+fn split_entities(
+    keep: &[(usize, usize)],
+    tokens: &Tokens<'_>,
+    scan: &Scan,
+) -> Option<(Ranges, Ranges)> {
+    let pairs = &tokens.pairs;
+    let is_section = |i: usize, name: &str| {
+        pairs.get(i).is_some_and(|p| p.is(0, "SECTION"))
+            && pairs
+                .get(i + 1)
+                .is_some_and(|p| p.code == 2 && p.text().trim().eq_ignore_ascii_case(name))
+    };
+    let &(start, end) = keep.iter().find(|r| is_section(r.0, "ENTITIES"))?;
+    if end - start < SPLIT_ENTITIES_PAIRS {
+        return None;
+    }
+    let cut = scan.entities.get(scan.entities.len() / 2)?.start;
+    if cut <= start + 2 || cut >= end {
+        return None;
+    }
+    let mut first = Vec::new();
+    let mut second = Vec::new();
+    for &r in keep {
+        if r.0 == start {
+            first.push((start, cut - 1));
+            first.push((end, end));
+            second.push((start, start + 1));
+            second.push((cut, end));
+        } else if is_section(r.0, "HEADER") || pairs.get(r.0).is_some_and(|p| p.is(0, "EOF")) {
+            first.push(r);
+            second.push(r);
+        } else {
+            first.push(r);
+        }
+    }
+    Some((first, second))
 }
 
 /// The pairs the crate is asked to read, as inclusive index ranges, or `None` for all.
 /// CLASSES, TABLES, OBJECTS and thumbnails hold nothing takeoff uses but are often most of
 /// the file (dictionaries, layouts, visual styles), and so are unused block definitions:
 /// parsing them would double the time of a whole takeoff.
-fn kept_ranges(tokens: &Tokens<'_>, used: &HashSet<String>) -> Option<Vec<(usize, usize)>> {
+fn kept_ranges(tokens: &Tokens<'_>, used: &HashSet<String>) -> Vec<(usize, usize)> {
     let pairs = &tokens.pairs;
     let mut keep: Vec<(usize, usize)> = Vec::new();
-    let mut skipped = false;
     let mut i = 0;
     while i < pairs.len() {
         if pairs[i].is(0, "SECTION") {
@@ -75,16 +130,12 @@ fn kept_ranges(tokens: &Tokens<'_>, used: &HashSet<String>) -> Option<Vec<(usize
                         .map(|p| super::annot::unescape_unicode(&p.text()));
                     if pairs[b].is(0, "BLOCK") && name.is_some_and(|n| used.contains(&n)) {
                         keep.push((b, next - 1));
-                    } else {
-                        skipped = true;
                     }
                     b = next;
                 }
                 keep.push((end, end));
             } else if matches!(name.as_str(), "HEADER" | "ENTITIES") {
                 keep.push((i, end));
-            } else {
-                skipped = true;
             }
             i = end + 1;
         } else if pairs[i].is(0, "EOF") {
@@ -94,18 +145,11 @@ fn kept_ranges(tokens: &Tokens<'_>, used: &HashSet<String>) -> Option<Vec<(usize
             i += 1;
         }
     }
-    skipped.then_some(keep)
+    keep
 }
 
 /// The original bytes of the kept pairs (no re-encoding, so nothing is lost).
-fn view<'b>(
-    bytes: &'b [u8],
-    tokens: &Tokens<'_>,
-    keep: Option<&[(usize, usize)]>,
-) -> std::borrow::Cow<'b, [u8]> {
-    let Some(keep) = keep else {
-        return std::borrow::Cow::Borrowed(bytes);
-    };
+fn view(bytes: &[u8], tokens: &Tokens<'_>, keep: &[(usize, usize)]) -> Vec<u8> {
     let pairs = &tokens.pairs;
     let start_of = |i: usize| {
         if tokens.binary {
@@ -130,7 +174,7 @@ fn view<'b>(
             out.extend_from_slice(s);
         }
     }
-    std::borrow::Cow::Owned(out)
+    out
 }
 
 /// Names of the blocks model space inserts, followed through nested INSERTs.
