@@ -62,7 +62,7 @@ pub fn takeoff(
                 late.store(true, std::sync::atomic::Ordering::Relaxed);
             }
             if late.load(std::sync::atomic::Ordering::Relaxed) {
-                return Measured::skipped(id);
+                return Measured::empty(id, String::new());
             }
             measure(model, &builder, id)
         })
@@ -240,10 +240,11 @@ pub fn takeoff(
 }
 
 impl Measured {
-    fn skipped(id: u32) -> Self {
+    /// An element without measures (no geometry yet, or skipped past the deadline).
+    fn empty(id: u32, class: String) -> Self {
         Measured {
             id,
-            class: String::new(),
+            class,
             net: None,
             gross: None,
             length: 0.0,
@@ -255,17 +256,7 @@ impl Measured {
 }
 
 fn measure(model: &IfcModel, builder: &GeomBuilder<'_>, id: u32) -> Measured {
-    let class = class_name(model.step.type_of(id).unwrap_or(""));
-    let mut m = Measured {
-        id,
-        class,
-        net: None,
-        gross: None,
-        length: 0.0,
-        openings: Vec::new(),
-        open_surface: false,
-        problems: Vec::new(),
-    };
+    let mut m = Measured::empty(id, class_name(model.step.type_of(id).unwrap_or("")));
     let solid = match builder.product_solid(id) {
         Ok(Some(s)) => s,
         Ok(None) => return m,
