@@ -9,7 +9,7 @@ use std::fmt::Write as _;
 
 use std::collections::HashSet;
 
-use super::scan::Scan;
+use super::scan::{Scan, group2_name};
 use super::tokens::{Pair, Tokens, dxf_error};
 use crate::BimError;
 
@@ -124,10 +124,7 @@ fn kept_ranges(tokens: &Tokens<'_>, used: &HashSet<String>) -> Vec<(usize, usize
                     let next = (b + 1..end)
                         .find(|&k| pairs[k].is(0, "BLOCK"))
                         .unwrap_or(end);
-                    let name = pairs[b..next]
-                        .iter()
-                        .find(|p| p.code == 2)
-                        .map(|p| super::annot::unescape_unicode(&p.text()));
+                    let name = group2_name(&pairs[b..next]);
                     if pairs[b].is(0, "BLOCK") && name.is_some_and(|n| used.contains(&n)) {
                         keep.push((b, next - 1));
                     }
@@ -181,14 +178,7 @@ fn view(bytes: &[u8], tokens: &Tokens<'_>, keep: &[(usize, usize)]) -> Vec<u8> {
 fn used_blocks(tokens: &Tokens<'_>, scan: &Scan) -> HashSet<String> {
     let insert_name = |e: &super::scan::RawEntity| {
         (e.kind == "INSERT")
-            .then(|| {
-                tokens
-                    .pairs
-                    .get(e.start..e.end)?
-                    .iter()
-                    .find(|p| p.code == 2)
-                    .map(|p| super::annot::unescape_unicode(&p.text()))
-            })
+            .then(|| group2_name(tokens.pairs.get(e.start..e.end)?))
             .flatten()
     };
     let mut used: HashSet<String> = scan.entities.iter().filter_map(insert_name).collect();

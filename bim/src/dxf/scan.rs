@@ -43,6 +43,15 @@ pub struct Scan {
     pub has_entities_section: bool,
 }
 
+/// The name in group 2 of an entity's pairs (a BLOCK's or an INSERT's block name), with
+/// `\U+XXXX` escapes decoded, as every consumer compares it.
+pub fn group2_name(pairs: &[Pair<'_>]) -> Option<String> {
+    pairs
+        .iter()
+        .find(|p| p.code == 2)
+        .map(|p| super::annot::unescape_unicode(&p.text()))
+}
+
 /// Entities that belong to the previous POLYLINE or INSERT and are not counted alone.
 fn is_sub_entity(kind: &str) -> bool {
     matches!(kind, "VERTEX" | "SEQEND" | "ATTRIB")
@@ -183,13 +192,7 @@ fn blocks(pairs: &[Pair<'_>], from: usize, to: usize) -> Vec<RawBlock> {
         while head_end < to && pairs.get(head_end).is_some_and(|q| q.code != 0) {
             head_end += 1;
         }
-        let name = pairs
-            .get(i + 1..head_end)
-            .unwrap_or_default()
-            .iter()
-            .find(|q| q.code == 2)
-            .map(|q| super::annot::unescape_unicode(&q.text()))
-            .unwrap_or_default();
+        let name = group2_name(pairs.get(i + 1..head_end).unwrap_or_default()).unwrap_or_default();
         let mut end = head_end;
         while end < to && !pairs.get(end).is_some_and(|q| q.is(0, "ENDBLK")) {
             end += 1;

@@ -130,11 +130,7 @@ impl GeomBuilder<'_> {
                 let (dir, mag) = match ba.get(1).and_then(Value::as_ref_id) {
                     Some(vec) => {
                         let va = self.args(vec)?;
-                        let d = va
-                            .first()
-                            .and_then(Value::as_ref_id)
-                            .map(|d| self.direction(d))
-                            .transpose()?;
+                        let d = self.opt_direction(va.first())?;
                         (
                             d.and_then(V3::normalized).unwrap_or(v3(1.0, 0.0, 0.0)),
                             va.get(1).and_then(Value::as_f64).unwrap_or(1.0),

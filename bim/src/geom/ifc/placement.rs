@@ -34,32 +34,16 @@ impl GeomBuilder<'_> {
         };
         match self.ty(id)? {
             "IFCAXIS2PLACEMENT3D" => {
-                let z = a
-                    .get(1)
-                    .and_then(Value::as_ref_id)
-                    .map(|d| self.direction(d))
-                    .transpose()?;
-                let x = a
-                    .get(2)
-                    .and_then(Value::as_ref_id)
-                    .map(|d| self.direction(d))
-                    .transpose()?;
+                let z = self.opt_direction(a.get(1))?;
+                let x = self.opt_direction(a.get(2))?;
                 Ok(Affine::frame(origin, z, x))
             }
             "IFCAXIS2PLACEMENT2D" => {
-                let x = a
-                    .get(1)
-                    .and_then(Value::as_ref_id)
-                    .map(|d| self.direction(d))
-                    .transpose()?;
+                let x = self.opt_direction(a.get(1))?;
                 Ok(Affine::frame(origin, None, x))
             }
             "IFCAXIS1PLACEMENT" => {
-                let z = a
-                    .get(1)
-                    .and_then(Value::as_ref_id)
-                    .map(|d| self.direction(d))
-                    .transpose()?;
+                let z = self.opt_direction(a.get(1))?;
                 Ok(Affine::frame(origin, z, None))
             }
             other => err(id, format!("{other} is not an axis placement")),
@@ -71,6 +55,13 @@ impl GeomBuilder<'_> {
             Some(r) => self.axis_placement(r),
             None => Ok(Affine::IDENTITY),
         }
+    }
+
+    /// An optional IfcDirection attribute.
+    pub(super) fn opt_direction(&self, v: Option<&Value<'_>>) -> GResult<Option<V3>> {
+        v.and_then(Value::as_ref_id)
+            .map(|d| self.direction(d))
+            .transpose()
     }
 
     pub(super) fn point(&self, id: u32) -> GResult<V3> {
@@ -101,12 +92,7 @@ impl GeomBuilder<'_> {
     pub(super) fn transform_operator(&self, id: u32) -> GResult<Affine> {
         let ty = self.ty(id)?;
         let a = self.args(id)?;
-        let dir = |i: usize| {
-            a.get(i)
-                .and_then(Value::as_ref_id)
-                .map(|d| self.direction(d))
-                .transpose()
-        };
+        let dir = |i: usize| self.opt_direction(a.get(i));
         let x_axis = dir(0)?;
         let origin = match a.get(2).and_then(Value::as_ref_id) {
             Some(p) => self.point(p)?,
