@@ -26,6 +26,52 @@ pub struct Config {
     pub log_format: String,
     /// Log filter in `tracing` syntax, e.g. "info" or "chantier=debug".
     pub log: String,
+    /// Where the default SQLite database lives.
+    pub data_dir: PathBuf,
+    /// `sqlite://...` or `postgres://...`; the SQLite file in `data_dir` when absent.
+    pub database_url: Option<String>,
+    /// Price library (.toml, .csv, .bc3), rule set, clause library and firm profile used
+    /// when a request brings none; the bundled samples when absent.
+    pub library: Option<PathBuf>,
+    pub rules: Option<PathBuf>,
+    pub clauses: Option<PathBuf>,
+    pub firm: Option<PathBuf>,
+    /// HTTP address for Odoo's webhook ("Send Webhook Notification"); off when absent.
+    pub webhook_listen: Option<SocketAddr>,
+    /// Shared secret the webhook URL (or its X-Chantier-Secret header) must carry.
+    pub webhook_secret: Option<String>,
+    /// How often to look for opportunities that asked for a proposal and got none, in
+    /// seconds (Odoo's webhook never retries); 0 disables it.
+    pub reconcile_secs: u64,
+    /// The CRM stage whose opportunities expect a proposal.
+    pub proposal_stage: String,
+    /// Odoo connection; pushes and proposals are refused when absent.
+    pub odoo: Option<OdooSection>,
+}
+
+/// `[odoo]` in the file, or CHANTIER_ODOO_URL / _DB / _USER / _KEY / _TRANSPORT.
+#[derive(Clone, Deserialize, PartialEq, Default)]
+#[serde(default, deny_unknown_fields)]
+pub struct OdooSection {
+    pub url: String,
+    pub db: String,
+    pub user: String,
+    pub key: String,
+    /// auto, json2, xmlrpc or jsonrpc.
+    pub transport: String,
+    pub timeout_secs: Option<u64>,
+}
+
+impl std::fmt::Debug for OdooSection {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        // The key is a credential: never in logs.
+        f.debug_struct("OdooSection")
+            .field("url", &self.url)
+            .field("db", &self.db)
+            .field("user", &self.user)
+            .field("transport", &self.transport)
+            .finish_non_exhaustive()
+    }
 }
 
 impl Default for Config {
@@ -39,6 +85,17 @@ impl Default for Config {
             max_concurrent_takeoffs: std::thread::available_parallelism().map_or(2, |n| n.get()),
             log_format: "text".into(),
             log: "info".into(),
+            data_dir: PathBuf::from("chantier-data"),
+            database_url: None,
+            library: None,
+            rules: None,
+            clauses: None,
+            firm: None,
+            webhook_listen: None,
+            webhook_secret: None,
+            reconcile_secs: 0,
+            proposal_stage: "Proposition".into(),
+            odoo: None,
         }
     }
 }
@@ -61,6 +118,15 @@ pub struct ServeArgs {
     /// Log format: text or json.
     #[arg(long)]
     pub log_format: Option<String>,
+    /// Data directory (SQLite database).
+    #[arg(long)]
+    pub data_dir: Option<PathBuf>,
+    /// Database URL: sqlite://... or postgres://...
+    #[arg(long)]
+    pub database_url: Option<String>,
+    /// HTTP address for Odoo's webhook.
+    #[arg(long)]
+    pub webhook_listen: Option<SocketAddr>,
 }
 
 impl Config {
@@ -91,6 +157,15 @@ impl Config {
         }
         if let Some(v) = &flags.log_format {
             c.log_format = v.clone();
+        }
+        if let Some(v) = &flags.data_dir {
+            c.data_dir = v.clone();
+        }
+        if let Some(v) = &flags.database_url {
+            c.database_url = Some(v.clone());
+        }
+        if let Some(v) = flags.webhook_listen {
+            c.webhook_listen = Some(v);
         }
         c.validate()?;
         Ok(c)
@@ -133,6 +208,56 @@ impl Config {
         if let Some(v) = env("CHANTIER_LOG") {
             self.log = v;
         }
+        if let Some(v) = env("CHANTIER_DATA_DIR") {
+            self.data_dir = PathBuf::from(v);
+        }
+        if let Some(v) = env("CHANTIER_DATABASE_URL") {
+            self.database_url = Some(v);
+        }
+        for (key, slot) in [
+            ("CHANTIER_LIBRARY", &mut self.library),
+            ("CHANTIER_RULES", &mut self.rules),
+            ("CHANTIER_CLAUSES", &mut self.clauses),
+            ("CHANTIER_FIRM", &mut self.firm),
+        ] {
+            if let Some(v) = env(key) {
+                *slot = Some(PathBuf::from(v));
+            }
+        }
+        if let Some(v) = env("CHANTIER_WEBHOOK_LISTEN") {
+            self.webhook_listen = Some(parse("CHANTIER_WEBHOOK_LISTEN", v)?);
+        }
+        if let Some(v) = env("CHANTIER_WEBHOOK_SECRET") {
+            self.webhook_secret = Some(v);
+        }
+        if let Some(v) = env("CHANTIER_RECONCILE_SECS") {
+            self.reconcile_secs = parse("CHANTIER_RECONCILE_SECS", v)?;
+        }
+        if let Some(v) = env("CHANTIER_PROPOSAL_STAGE") {
+            self.proposal_stage = v;
+        }
+        let odoo_env = [
+            env("CHANTIER_ODOO_URL"),
+            env("CHANTIER_ODOO_DB"),
+            env("CHANTIER_ODOO_USER"),
+            env("CHANTIER_ODOO_KEY"),
+            env("CHANTIER_ODOO_TRANSPORT"),
+        ];
+        if odoo_env.iter().any(Option::is_some) {
+            let o = self.odoo.get_or_insert_with(OdooSection::default);
+            let [url, db, user, key, transport] = odoo_env;
+            for (v, slot) in [
+                (url, &mut o.url),
+                (db, &mut o.db),
+                (user, &mut o.user),
+                (key, &mut o.key),
+                (transport, &mut o.transport),
+            ] {
+                if let Some(v) = v {
+                    *slot = v;
+                }
+            }
+        }
         Ok(())
     }
 
@@ -152,7 +277,79 @@ impl Config {
         if self.request_timeout_secs == 0 {
             bail!("request_timeout_secs must be positive");
         }
+        if let Some(o) = &self.odoo {
+            for (k, v) in [("url", &o.url), ("db", &o.db), ("key", &o.key)] {
+                if v.is_empty() {
+                    bail!("odoo.{k} is required when Odoo is configured");
+                }
+            }
+            if !matches!(
+                o.transport.as_str(),
+                "" | "auto" | "json2" | "xmlrpc" | "jsonrpc"
+            ) {
+                bail!(
+                    "odoo.transport must be auto, json2, xmlrpc or jsonrpc, not {:?}",
+                    o.transport
+                );
+            }
+        }
+        if self.webhook_listen.is_some() && self.webhook_secret.as_deref().unwrap_or("").len() < 16
+        {
+            bail!("webhook_secret of at least 16 characters is required with webhook_listen");
+        }
         Ok(())
+    }
+
+    pub fn database_url(&self) -> String {
+        self.database_url
+            .clone()
+            .unwrap_or_else(|| format!("sqlite://{}", self.data_dir.join("chantier.db").display()))
+    }
+
+    pub fn odoo_config(&self) -> Option<chantier_estimator::odoo::OdooConfig> {
+        use chantier_estimator::odoo::{OdooConfig, Transport};
+        self.odoo.as_ref().map(|o| OdooConfig {
+            url: o.url.clone(),
+            db: o.db.clone(),
+            user: if o.user.is_empty() {
+                "admin".into()
+            } else {
+                o.user.clone()
+            },
+            key: o.key.clone(),
+            transport: match o.transport.as_str() {
+                "json2" => Transport::Json2,
+                "xmlrpc" => Transport::XmlRpc,
+                "jsonrpc" => Transport::JsonRpc,
+                _ => Transport::Auto,
+            },
+            timeout_secs: o.timeout_secs.unwrap_or(30),
+            retries: 3,
+        })
+    }
+
+    /// The library, rules, clauses and firm: configured files, else the bundled samples.
+    pub fn defaults(&self) -> Result<chantier_estimator::app::Defaults> {
+        use chantier_estimator::clauses::ClauseLibrary;
+        use chantier_estimator::library::PriceLibrary;
+        use chantier_estimator::profile::FirmProfile;
+        use chantier_estimator::rules::RuleSet;
+        use std::sync::Arc;
+        let mut d = chantier_estimator::app::Defaults::samples();
+        if let Some(p) = &self.library {
+            d.library = Arc::new(PriceLibrary::from_path(p)?);
+        }
+        if let Some(p) = &self.rules {
+            d.rules = Arc::new(RuleSet::from_path(p)?);
+        }
+        if let Some(p) = &self.clauses {
+            d.clauses = Arc::new(ClauseLibrary::from_path(p)?);
+        }
+        if let Some(p) = &self.firm {
+            d.firm = Arc::new(FirmProfile::from_path(p)?);
+        }
+        d.rules.check(&d.library, &d.rules.name)?;
+        Ok(d)
     }
 
     pub fn limits(&self) -> chantier_bim::Limits {

@@ -31,6 +31,8 @@ enum Command {
     Serve(config::ServeArgs),
     /// Quantity takeoff of IFC, IFCZIP and DXF files, offline.
     Takeoff(cli::takeoff::TakeoffArgs),
+    /// A priced devis (PDF, DPGF/DQE, JSON) from plans, offline.
+    Estimate(cli::estimate::EstimateArgs),
 }
 
 fn main() -> ExitCode {
@@ -42,6 +44,10 @@ fn main() -> ExitCode {
         Command::Takeoff(args) => {
             config::Config::load(cli.config.as_deref(), &config::ServeArgs::default())
                 .and_then(|c| cli::takeoff::run(&args, &c))
+        }
+        Command::Estimate(args) => {
+            config::Config::load(cli.config.as_deref(), &config::ServeArgs::default())
+                .and_then(|c| cli::estimate::run(&args, &c))
         }
     };
     match result {

@@ -6,7 +6,7 @@ use std::collections::BTreeMap;
 use serde::{Deserialize, Serialize};
 
 /// The takeoff of one file.
-#[derive(Debug, Clone, Serialize, Deserialize, PartialEq)]
+#[derive(Debug, Clone, Serialize, PartialEq)]
 pub struct Takeoff {
     pub file: String,
     /// "ifc" or "dxf".
@@ -20,6 +20,44 @@ pub struct Takeoff {
     pub ifc: Option<IfcTakeoff>,
     #[serde(skip_serializing_if = "Option::is_none", default, flatten)]
     pub dxf: Option<DxfTakeoff>,
+}
+
+/// Reads the format first, then the part it names: serde's flatten of two optional parts
+/// cannot tell them apart and silently dropped the DXF part of stored takeoffs.
+impl<'de> Deserialize<'de> for Takeoff {
+    fn deserialize<D: serde::Deserializer<'de>>(d: D) -> Result<Self, D::Error> {
+        use serde::de::Error;
+        #[derive(Deserialize)]
+        struct Head {
+            file: String,
+            format: String,
+            #[serde(default)]
+            schema: Option<String>,
+            #[serde(default)]
+            warnings: Vec<String>,
+        }
+        let v = serde_json::Value::deserialize(d)?;
+        let head: Head = serde_json::from_value(v.clone()).map_err(D::Error::custom)?;
+        let (ifc, dxf) = match head.format.as_str() {
+            "ifc" => (
+                Some(serde_json::from_value(v).map_err(D::Error::custom)?),
+                None,
+            ),
+            "dxf" => (
+                None,
+                Some(serde_json::from_value(v).map_err(D::Error::custom)?),
+            ),
+            _ => (None, None),
+        };
+        Ok(Takeoff {
+            file: head.file,
+            format: head.format,
+            schema: head.schema,
+            warnings: head.warnings,
+            ifc,
+            dxf,
+        })
+    }
 }
 
 /// Where a quantity comes from, so an estimate line can be traced and trusted.

@@ -1,3 +1,4 @@
 //! Offline subcommands: the same engines as the service, for a terminal.
 
+pub mod estimate;
 pub mod takeoff;

@@ -179,3 +179,102 @@ fn element(e: t::ElementQuantities) -> pb::ElementQuantities {
         openings: e.openings,
     }
 }
+
+// ---------------------------------------------------------------- estimates
+
+use chantier_estimator::estimate::{Estimate, Line, LotSection};
+
+fn lot(l: &LotSection) -> pb::Lot {
+    pb::Lot {
+        code: l.code.clone(),
+        name: l.name.clone(),
+        lines: l.lines.iter().map(line).collect(),
+        total_ht: l.total_ht.to_string(),
+    }
+}
+
+fn line(l: &Line) -> pb::EstimateLine {
+    pb::EstimateLine {
+        number: l.number.clone(),
+        code: l.code.clone(),
+        designation: l.designation.clone(),
+        group: l.group.clone(),
+        unit: l.unit.as_str().into(),
+        quantity: l.quantity.to_string(),
+        unit_price: l.unit_price.to_string(),
+        total: l.total.to_string(),
+        vat_rate: l.vat_rate.normalize().to_string(),
+        rule: l.rule.clone(),
+        confidence: l.confidence,
+        provenance: l
+            .provenance
+            .iter()
+            .map(|p| pb::Provenance {
+                file: p.file.clone(),
+                element_ids: p.element_ids.clone(),
+                global_ids: p.global_ids.clone(),
+                layers: p.layers.clone(),
+                blocks: p.blocks.clone(),
+            })
+            .collect(),
+    }
+}
+
+pub fn estimate(e: &Estimate) -> pb::Estimate {
+    pb::Estimate {
+        id: e.id.clone(),
+        reference: e.reference.clone(),
+        version: e.version,
+        date: e.date.to_string(),
+        valid_until: e.valid_until.to_string(),
+        language: if e.english() { "en" } else { "fr" }.into(),
+        title: e.title.clone(),
+        client: Some(pb::Party {
+            name: e.client.name.clone(),
+            address: e.client.address.clone(),
+            email: e.client.email.clone(),
+            phone: e.client.phone.clone(),
+            is_company: e.client.is_company,
+            siret: e.client.siret.clone(),
+            vat_number: e.client.vat_number.clone(),
+        }),
+        lots: e.lots.iter().map(lot).collect(),
+        variants: e
+            .variants
+            .iter()
+            .map(|v| pb::Variant {
+                name: v.name.clone(),
+                lots: v.lots.iter().map(lot).collect(),
+                total_ht: v.totals.total_ht.to_string(),
+                total_ttc: v.totals.total_ttc.to_string(),
+            })
+            .collect(),
+        total_ht: e.total_ht.to_string(),
+        vat: e
+            .vat
+            .iter()
+            .map(|v| pb::VatAmount {
+                rate: v.rate.normalize().to_string(),
+                base_ht: v.base_ht.to_string(),
+                amount: v.amount.to_string(),
+            })
+            .collect(),
+        total_vat: e.total_vat.to_string(),
+        total_ttc: e.total_ttc.to_string(),
+        unmatched: e
+            .unmatched
+            .iter()
+            .map(|u| pb::ReviewItem {
+                file: u.file.clone(),
+                kind: u.kind.clone(),
+                class: u.class.clone(),
+                name: u.name.clone(),
+                id: u.id.unwrap_or_default(),
+                reason: u.reason.clone(),
+            })
+            .collect(),
+        warnings: e.warnings.clone(),
+        opportunity_id: e.opportunity_id.unwrap_or_default(),
+        json: serde_json::to_string(e).unwrap_or_default(),
+    }
+}

@@ -1,13 +1,18 @@
 //! `chantier serve`: the tonic server with health, reflection, limits and graceful shutdown.
 
 mod convert;
+mod estimate;
 mod service;
 mod status;
+mod webhook;
 
 use std::process::ExitCode;
 use std::time::Duration;
 
 use anyhow::{Context, Result};
+use chantier_estimator::app::{App, WorkerConfig};
+use chantier_estimator::store::Store;
+use chantier_proto::v1::estimate_service_server::EstimateServiceServer;
 use chantier_proto::v1::takeoff_service_server::TakeoffServiceServer;
 use tonic::transport::Server;
 
@@ -57,9 +62,58 @@ pub async fn serve_on(
         timeout: Duration::from_secs(config.request_timeout_secs),
         slots: std::sync::Arc::new(tokio::sync::Semaphore::new(config.max_concurrent_takeoffs)),
     };
+    let url = config.database_url();
+    let store = Store::open(&url).await.with_context(|| {
+        format!(
+            "opening the database {}",
+            chantier_estimator::store::redact(&url)
+        )
+    })?;
+    let app = std::sync::Arc::new(App::new(
+        store,
+        config.defaults()?,
+        config.limits(),
+        config.odoo_config(),
+    )?);
+    let estimates = estimate::Estimates {
+        app: app.clone(),
+        timeout: Duration::from_secs(config.request_timeout_secs),
+        max_upload_bytes: config.max_upload_bytes,
+    };
+    // The outbox worker and the webhook stop with the server.
+    let (stop_tx, stop_rx) = tokio::sync::watch::channel(false);
+    let stopped = |mut rx: tokio::sync::watch::Receiver<bool>| async move {
+        let _ = rx.wait_for(|s| *s).await;
+    };
+    let worker = tokio::spawn(app.clone().run_worker(
+        WorkerConfig {
+            reconcile_every:
+                (config.reconcile_secs > 0).then(|| Duration::from_secs(config.reconcile_secs)),
+            proposal_stage: config.proposal_stage.clone(),
+            ..WorkerConfig::default()
+        },
+        stopped(stop_rx.clone()),
+    ));
+    let mut hook_task = None;
+    if let (Some(addr), Some(secret)) = (config.webhook_listen, config.webhook_secret.clone()) {
+        let l = tokio::net::TcpListener::bind(addr)
+            .await
+            .with_context(|| format!("binding the webhook address {addr}"))?;
+        tracing::info!(addr = %l.local_addr()?, "Odoo webhook listening");
+        let router = webhook::router(app.clone(), secret);
+        let rx = stop_rx.clone();
+        hook_task = Some(tokio::spawn(async move {
+            axum::serve(l, router)
+                .with_graceful_shutdown(stopped(rx))
+                .await
+        }));
+    }
     let (health_reporter, health) = tonic_health::server::health_reporter();
     health_reporter
         .set_serving::<TakeoffServiceServer<Takeoffs>>()
+        .await;
+    health_reporter
+        .set_serving::<EstimateServiceServer<estimate::Estimates>>()
         .await;
     let reflection = tonic_reflection::server::Builder::configure()
         .register_encoded_file_descriptor_set(chantier_proto::v1::FILE_DESCRIPTOR_SET)
@@ -74,17 +128,26 @@ pub async fn serve_on(
         // Results can be larger than the files they measure (one entry per element): the
         // limit guards what clients send, not what the server answers.
         .max_encoding_message_size(usize::MAX);
+    let estimate = EstimateServiceServer::new(estimates)
+        .max_decoding_message_size(config.max_message_bytes)
+        .max_encoding_message_size(usize::MAX);
     tracing::info!(%addr, version = env!("CARGO_PKG_VERSION"), "chantier serving");
     Server::builder()
         .add_service(health)
         .add_service(reflection)
         .add_service(reflection_alpha)
         .add_service(takeoff)
+        .add_service(estimate)
         .serve_with_incoming_shutdown(
             tokio_stream::wrappers::TcpListenerStream::new(listener),
             shutdown,
         )
         .await?;
+    let _ = stop_tx.send(true);
+    let _ = worker.await;
+    if let Some(t) = hook_task {
+        let _ = t.await;
+    }
     tracing::info!("chantier stopped");
     Ok(())
 }

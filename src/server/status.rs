@@ -2,6 +2,8 @@
 //! passes through here, so codes stay consistent across services.
 
 use chantier_bim::BimError;
+use chantier_estimator::EstimatorError;
+use chantier_estimator::odoo::OdooError;
 use tonic::{Code, Status};
 
 pub fn code_for(e: &BimError) -> Code {
@@ -14,6 +16,31 @@ pub fn code_for(e: &BimError) -> Code {
         BimError::Limit(_) => Code::ResourceExhausted,
         BimError::Io(_) => Code::Internal,
     }
+}
+
+pub fn estimator_code(e: &EstimatorError) -> Code {
+    match e {
+        EstimatorError::Input { .. } => Code::InvalidArgument,
+        EstimatorError::Invalid(_) => Code::InvalidArgument,
+        EstimatorError::NotFound(_) => Code::NotFound,
+        EstimatorError::Takeoff { source, .. } => code_for(source),
+        EstimatorError::Io { .. } => Code::Internal,
+        EstimatorError::Render(_) => Code::Internal,
+        EstimatorError::Storage(_) => Code::Unavailable,
+        EstimatorError::Odoo(o) => match o {
+            OdooError::Transient(_) => Code::Unavailable,
+            OdooError::Auth(_) => Code::FailedPrecondition,
+            OdooError::Access(_) => Code::PermissionDenied,
+            OdooError::Missing(_) => Code::FailedPrecondition,
+            OdooError::Rejected(_) => Code::FailedPrecondition,
+            OdooError::Protocol(_) => Code::Unavailable,
+        },
+    }
+}
+
+/// The status for an estimator error, with the file position for bad libraries and rules.
+pub fn estimator_status(e: EstimatorError) -> Status {
+    Status::new(estimator_code(&e), e.to_string())
 }
 
 /// The status for a domain error; the message carries the reason and, for malformed files,

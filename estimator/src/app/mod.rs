@@ -1,0 +1,384 @@
+//! The estimating application: documents to stored estimates, renderings, and the jobs that
+//! carry them to Odoo. Transport-free: the gRPC service, the webhook endpoint and the CLI
+//! all call this, so they behave the same.
+
+mod worker;
+
+use std::sync::Arc;
+use std::time::Duration;
+
+use chantier_bim::takeoff::Takeoff;
+use sha2::{Digest, Sha256};
+use tokio::sync::Notify;
+
+use crate::clauses::ClauseLibrary;
+use crate::error::{EstimatorError, Result};
+use crate::estimate::{self, Document, Estimate, EstimateSettings, Inputs};
+use crate::export::{self, Table};
+use crate::library::PriceLibrary;
+use crate::odoo::{OdooClient, OdooConfig};
+use crate::profile::FirmProfile;
+use crate::rules::RuleSet;
+use crate::store::{Job, NewJob, Store};
+
+pub use worker::WorkerConfig;
+
+/// The library, rules, clauses and firm used when a request brings none.
+#[derive(Debug, Clone)]
+pub struct Defaults {
+    pub library: Arc<PriceLibrary>,
+    pub rules: Arc<RuleSet>,
+    pub clauses: Arc<ClauseLibrary>,
+    pub firm: Arc<FirmProfile>,
+}
+
+impl Defaults {
+    /// The samples bundled from `datasets/`.
+    pub fn samples() -> Defaults {
+        Defaults {
+            library: Arc::new(PriceLibrary::sample()),
+            rules: Arc::new(RuleSet::sample()),
+            clauses: Arc::new(ClauseLibrary::sample()),
+            firm: Arc::new(FirmProfile::sample()),
+        }
+    }
+}
+
+/// A document sent for estimating.
+#[derive(Debug, Clone)]
+pub struct Upload {
+    pub name: String,
+    pub format_hint: Option<String>,
+    pub bytes: Vec<u8>,
+}
+
+/// Renderings of an estimate.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum Rendering {
+    Pdf,
+    Xlsx(Table),
+    Csv(Table),
+    Json,
+}
+
+/// A rendered file.
+#[derive(Debug, Clone)]
+pub struct Rendered {
+    pub file_name: String,
+    pub media_type: &'static str,
+    pub bytes: Vec<u8>,
+}
+
+pub const JOB_PUSH: &str = "odoo_push";
+pub const JOB_LEAD: &str = "odoo_lead";
+
+pub fn push_key(estimate_id: &str) -> String {
+    format!("{JOB_PUSH}:{estimate_id}")
+}
+
+pub fn lead_key(lead_id: i64) -> String {
+    format!("{JOB_LEAD}:{lead_id}")
+}
+
+#[derive(Debug)]
+pub struct App {
+    pub store: Store,
+    pub defaults: Defaults,
+    pub limits: chantier_bim::Limits,
+    pub odoo: Option<Arc<OdooClient>>,
+    /// Wakes the worker when a job is queued, instead of waiting for its next poll.
+    pub(crate) wake: Arc<Notify>,
+    /// Wakes callers waiting on a job when the worker finishes one.
+    pub(crate) done: Arc<Notify>,
+}
+
+impl App {
+    pub fn new(
+        store: Store,
+        defaults: Defaults,
+        limits: chantier_bim::Limits,
+        odoo: Option<OdooConfig>,
+    ) -> Result<App> {
+        let odoo = odoo.map(OdooClient::new).transpose()?.map(Arc::new);
+        Ok(App {
+            store,
+            defaults,
+            limits,
+            odoo,
+            wake: Arc::new(Notify::new()),
+            done: Arc::new(Notify::new()),
+        })
+    }
+
+    /// Measures documents in parallel (on the blocking pool: takeoff is CPU work).
+    pub async fn takeoffs(&self, uploads: Vec<Upload>) -> Result<(Vec<Takeoff>, Vec<Document>)> {
+        if uploads.is_empty() {
+            return Err(EstimatorError::Invalid("no document to estimate".into()));
+        }
+        let limits = self.limits;
+        tokio::task::spawn_blocking(move || {
+            use rayon::prelude::*;
+            uploads
+                .into_par_iter()
+                .map(|u| {
+                    let hint = match u.format_hint.as_deref().filter(|h| !h.is_empty()) {
+                        Some(h) => Some(chantier_bim::Format::from_hint(h).ok_or_else(|| {
+                            EstimatorError::Invalid(format!(
+                                "{}: unknown format hint {h:?}",
+                                u.name
+                            ))
+                        })?),
+                        None => None,
+                    };
+                    let doc = Document {
+                        file: u.name.clone(),
+                        format: String::new(),
+                        bytes: u.bytes.len() as u64,
+                        sha256: format!("{:x}", Sha256::digest(&u.bytes)),
+                    };
+                    let t = chantier_bim::takeoff_bytes(&u.name, u.bytes, hint, &limits).map_err(
+                        |source| EstimatorError::Takeoff {
+                            file: u.name.clone(),
+                            source,
+                        },
+                    )?;
+                    Ok((
+                        Document {
+                            format: t.format.clone(),
+                            ..doc
+                        },
+                        t,
+                    ))
+                })
+                .collect::<Result<Vec<_>>>()
+                .map(|v| {
+                    let (docs, takeoffs): (Vec<_>, Vec<_>) = v.into_iter().unzip();
+                    (takeoffs, docs)
+                })
+        })
+        .await
+        .map_err(|e| EstimatorError::Invalid(format!("takeoff task failed: {e}")))?
+    }
+
+    /// Prices documents and stores the estimate, queuing its push to Odoo in the same
+    /// transaction when asked.
+    pub async fn create(
+        &self,
+        uploads: Vec<Upload>,
+        settings: EstimateSettings,
+        library: Option<PriceLibrary>,
+        rules: Option<RuleSet>,
+        push: bool,
+    ) -> Result<Estimate> {
+        if push && self.odoo.is_none() {
+            return Err(EstimatorError::Invalid(
+                "Odoo is not configured on this server".into(),
+            ));
+        }
+        let (takeoffs, documents) = self.takeoffs(uploads).await?;
+        let library = library
+            .map(Arc::new)
+            .unwrap_or_else(|| self.defaults.library.clone());
+        let rules = rules
+            .map(Arc::new)
+            .unwrap_or_else(|| self.defaults.rules.clone());
+        let e = estimate::build(
+            Inputs {
+                takeoffs: &takeoffs,
+                documents: &documents,
+                library: &library,
+                rules: &rules,
+                clauses: &self.defaults.clauses,
+                firm: &self.defaults.firm,
+            },
+            settings,
+        )?;
+        let jobs = if push { vec![push_job(&e)] } else { Vec::new() };
+        self.store.create_estimate(&e, &takeoffs, &jobs).await?;
+        if push {
+            self.wake.notify_one();
+        }
+        Ok(e)
+    }
+
+    pub async fn get(&self, id: &str) -> Result<Estimate> {
+        self.store.estimate(id).await
+    }
+
+    pub async fn reprice(
+        &self,
+        id: &str,
+        settings: Option<EstimateSettings>,
+        library: Option<PriceLibrary>,
+        push: bool,
+    ) -> Result<Estimate> {
+        let previous = self.store.estimate(id).await?;
+        let library = library
+            .map(Arc::new)
+            .unwrap_or_else(|| self.defaults.library.clone());
+        let settings = settings.unwrap_or_else(|| previous.settings.clone());
+        let e = estimate::reprice(
+            &previous,
+            &library,
+            &self.defaults.clauses,
+            &self.defaults.firm,
+            settings,
+        )?;
+        // A re-priced estimate that was already pushed updates its draft quotation.
+        let pushed = self.store.odoo_link(&e.id).await?.is_some();
+        let jobs = if push || pushed {
+            vec![push_job(&e)]
+        } else {
+            Vec::new()
+        };
+        self.store.update_estimate(&e, &jobs).await?;
+        if !jobs.is_empty() {
+            self.wake.notify_one();
+        }
+        Ok(e)
+    }
+
+    /// Renders an estimate; PDFs are kept, so the file sent to Odoo is the one shown here.
+    pub async fn render(
+        &self,
+        id: &str,
+        what: Rendering,
+        language: Option<estimate::Language>,
+    ) -> Result<Rendered> {
+        let mut e = self.store.estimate(id).await?;
+        if let Some(lang) = language
+            && lang != e.language
+        {
+            // Another language is a re-pricing of the same figures with translated texts.
+            let mut settings = e.settings.clone();
+            settings.language = lang;
+            let version = e.version;
+            e = estimate::reprice(
+                &e,
+                &self.defaults.library,
+                &self.defaults.clauses,
+                &e.firm.clone(),
+                settings,
+            )?;
+            e.version = version;
+        }
+        let lang = if e.english() { "en" } else { "fr" };
+        let base = format!("{}-v{}", e.reference, e.version);
+        Ok(match what {
+            Rendering::Pdf => Rendered {
+                file_name: format!("{base}.pdf"),
+                media_type: "application/pdf",
+                bytes: self.pdf(&e, lang).await?,
+            },
+            Rendering::Xlsx(t) => Rendered {
+                file_name: format!("{base}-{}.xlsx", table_name(t)),
+                media_type: "application/vnd.openxmlformats-officedocument.spreadsheetml.sheet",
+                bytes: export::to_xlsx(&e, t)?,
+            },
+            Rendering::Csv(t) => Rendered {
+                file_name: format!("{base}-{}.csv", table_name(t)),
+                media_type: "text/csv",
+                bytes: export::to_csv(&e, t)?,
+            },
+            Rendering::Json => Rendered {
+                file_name: format!("{base}.json"),
+                media_type: "application/json",
+                bytes: serde_json::to_vec_pretty(&e)
+                    .map_err(|x| EstimatorError::Render(x.to_string()))?,
+            },
+        })
+    }
+
+    pub(crate) async fn pdf(&self, e: &Estimate, lang: &str) -> Result<Vec<u8>> {
+        if let Some(pdf) = self.store.proposal(&e.id, e.version, lang).await? {
+            return Ok(pdf);
+        }
+        let owned = e.clone();
+        let pdf = tokio::task::spawn_blocking(move || crate::pdf::render(&owned))
+            .await
+            .map_err(|x| EstimatorError::Render(x.to_string()))??;
+        self.store
+            .save_proposal(&e.id, e.version, lang, &pdf)
+            .await?;
+        Ok(pdf)
+    }
+
+    /// Queues the push of an estimate's current version to Odoo.
+    pub async fn push(&self, id: &str) -> Result<String> {
+        if self.odoo.is_none() {
+            return Err(EstimatorError::Invalid(
+                "Odoo is not configured on this server".into(),
+            ));
+        }
+        let e = self.store.estimate(id).await?;
+        let job = push_job(&e);
+        self.store.enqueue(&job).await?;
+        self.wake.notify_one();
+        Ok(job.key)
+    }
+
+    /// Queues a proposal for an Odoo opportunity: read its plans, estimate, push back.
+    pub async fn request_proposal(&self, lead_id: i64) -> Result<String> {
+        if self.odoo.is_none() {
+            return Err(EstimatorError::Invalid(
+                "Odoo is not configured on this server".into(),
+            ));
+        }
+        if lead_id <= 0 {
+            return Err(EstimatorError::Invalid(format!("bad lead id {lead_id}")));
+        }
+        let job = NewJob {
+            kind: JOB_LEAD.into(),
+            key: lead_key(lead_id),
+            payload: serde_json::json!({ "lead_id": lead_id }).to_string(),
+        };
+        self.store.enqueue(&job).await?;
+        self.wake.notify_one();
+        Ok(job.key)
+    }
+
+    /// Waits until a job is done or failed, or `timeout` passes; returns its last state.
+    pub async fn wait_job(&self, key: &str, timeout: Duration) -> Result<Job> {
+        let deadline = tokio::time::Instant::now() + timeout;
+        loop {
+            let done = self.done.notified();
+            let job = self
+                .store
+                .job(key)
+                .await?
+                .ok_or_else(|| EstimatorError::NotFound(format!("job {key}")))?;
+            if matches!(
+                job.state,
+                crate::store::JobState::Done | crate::store::JobState::Failed
+            ) {
+                return Ok(job);
+            }
+            // Poll as well: another replica may finish the job without notifying us.
+            if tokio::time::timeout_at(
+                deadline.min(tokio::time::Instant::now() + Duration::from_millis(500)),
+                done,
+            )
+            .await
+            .is_err()
+                && tokio::time::Instant::now() >= deadline
+            {
+                return Ok(job);
+            }
+        }
+    }
+}
+
+fn table_name(t: Table) -> &'static str {
+    match t {
+        Table::Dpgf => "dpgf",
+        Table::Dqe => "dqe",
+    }
+}
+
+fn push_job(e: &Estimate) -> NewJob {
+    NewJob {
+        kind: JOB_PUSH.into(),
+        key: push_key(&e.id),
+        payload: serde_json::json!({ "estimate_id": e.id }).to_string(),
+    }
+}

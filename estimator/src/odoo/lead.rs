@@ -1,0 +1,107 @@
+//! Reading an opportunity and the plans attached to it, for proposals Odoo asks for.
+
+use base64::Engine;
+use serde::{Deserialize, Serialize};
+use serde_json::json;
+
+use super::{OdooClient, OdooError};
+
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+pub struct Lead {
+    pub id: i64,
+    pub name: String,
+    pub partner_name: String,
+    pub contact_name: String,
+    pub email: String,
+    pub phone: String,
+    pub street: String,
+    pub zip: String,
+    pub city: String,
+    pub description: String,
+}
+
+#[derive(Debug, Clone, PartialEq)]
+pub struct Attachment {
+    pub id: i64,
+    pub name: String,
+    pub bytes: Vec<u8>,
+}
+
+fn text(v: &serde_json::Value, k: &str) -> String {
+    // Odoo sends False for empty fields.
+    v[k].as_str().unwrap_or_default().to_string()
+}
+
+pub async fn read_lead(odoo: &OdooClient, id: i64) -> Result<Lead, OdooError> {
+    let rows = odoo
+        .search_read(
+            "crm.lead",
+            json!([["id", "=", id]]),
+            &[
+                "id",
+                "name",
+                "partner_name",
+                "contact_name",
+                "email_from",
+                "phone",
+                "street",
+                "zip",
+                "city",
+                "description",
+            ],
+            Some(1),
+        )
+        .await?;
+    let v = rows
+        .first()
+        .ok_or_else(|| OdooError::Rejected(format!("crm.lead {id} does not exist")))?;
+    Ok(Lead {
+        id,
+        name: text(v, "name"),
+        partner_name: text(v, "partner_name"),
+        contact_name: text(v, "contact_name"),
+        email: text(v, "email_from"),
+        phone: text(v, "phone"),
+        street: text(v, "street"),
+        zip: text(v, "zip"),
+        city: text(v, "city"),
+        description: text(v, "description"),
+    })
+}
+
+/// The lead's attachments whose names say they are plans chantier can read.
+pub async fn plans(
+    odoo: &OdooClient,
+    lead: i64,
+    extensions: &[&str],
+) -> Result<Vec<Attachment>, OdooError> {
+    let rows = odoo
+        .search_read(
+            "ir.attachment",
+            json!([["res_model", "=", "crm.lead"], ["res_id", "=", lead]]),
+            &["id", "name", "datas"],
+            None,
+        )
+        .await?;
+    let mut out = Vec::new();
+    for r in rows {
+        let name = text(&r, "name");
+        let ext = name
+            .rsplit('.')
+            .next()
+            .unwrap_or_default()
+            .to_ascii_lowercase();
+        if !extensions.contains(&ext.as_str()) {
+            continue;
+        }
+        let bytes = base64::engine::general_purpose::STANDARD
+            .decode(r["datas"].as_str().unwrap_or_default())
+            .map_err(|e| OdooError::Protocol(format!("attachment {name}: bad base64: {e}")))?;
+        out.push(Attachment {
+            id: r["id"].as_i64().unwrap_or_default(),
+            name,
+            bytes,
+        });
+    }
+    Ok(out)
+}

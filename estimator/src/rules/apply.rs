@@ -1,0 +1,431 @@
+//! Runs a rule set over takeoffs: per rule, the quantities of the elements it matches, summed
+//! into groups, with where each number came from.
+
+use std::collections::{BTreeMap, BTreeSet};
+
+use chantier_bim::takeoff::{DxfLayer, ElementQuantities, PropertyValue, Takeoff};
+use serde::{Deserialize, Serialize};
+
+use super::expr::{Value, Vars};
+use super::{GroupBy, Rule, RuleSet, RuleSource};
+
+/// Classes that are never priced by themselves: the holes and helpers of the model.
+const NOT_PRICED: [&str; 5] = [
+    "IfcOpeningElement",
+    "IfcOpeningStandardCase",
+    "IfcVoidingFeature",
+    "IfcVirtualElement",
+    "IfcAnnotation",
+];
+
+/// The documents a line's quantity was measured on.
+#[derive(Debug, Clone, Default, PartialEq, Serialize, Deserialize)]
+pub struct SourceRef {
+    pub file: String,
+    /// IFC element ids (STEP instance numbers) in that file.
+    #[serde(skip_serializing_if = "Vec::is_empty", default)]
+    pub element_ids: Vec<u32>,
+    /// IFC GlobalIds of the same elements, for viewers and BCF.
+    #[serde(skip_serializing_if = "Vec::is_empty", default)]
+    pub global_ids: Vec<String>,
+    #[serde(skip_serializing_if = "Vec::is_empty", default)]
+    pub layers: Vec<String>,
+    #[serde(skip_serializing_if = "Vec::is_empty", default)]
+    pub blocks: Vec<String>,
+}
+
+/// One rule's measured quantity for one group, before pricing.
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+pub struct Measured {
+    pub rule: String,
+    pub item: String,
+    /// The rule's description, shown to the estimator beside the line.
+    #[serde(skip_serializing_if = "String::is_empty", default)]
+    pub description: String,
+    /// The rule's waste factor when it overrides the item's.
+    #[serde(skip_serializing_if = "Option::is_none", default)]
+    pub waste: Option<rust_decimal::Decimal>,
+    #[serde(skip_serializing_if = "Option::is_none", default)]
+    pub vat: Option<crate::library::VatCategory>,
+    /// Option the line belongs to; base lines have none.
+    #[serde(skip_serializing_if = "Option::is_none", default)]
+    pub variant: Option<String>,
+    /// Storey or type name when the rule splits its lines, else empty.
+    pub group: String,
+    pub quantity: f64,
+    pub element_count: u64,
+    /// Rule confidence, lowered by the share of matched elements that could not be measured.
+    pub confidence: f64,
+    pub sources: Vec<SourceRef>,
+}
+
+/// Something in the documents no rule priced, or a match whose quantity could not be computed.
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+pub struct Unmatched {
+    pub file: String,
+    /// "element", "layer" or "block".
+    pub kind: String,
+    /// IFC class, or the DXF layer/block name.
+    pub class: String,
+    pub name: String,
+    #[serde(skip_serializing_if = "Option::is_none", default)]
+    pub id: Option<u32>,
+    /// Why it needs review: "no rule matched", or the rule and the quantity that failed.
+    pub reason: String,
+    /// The measures that could be priced by a new rule.
+    pub quantities: BTreeMap<String, f64>,
+}
+
+/// The outcome of a rule set over documents.
+#[derive(Debug, Clone, Default, PartialEq, Serialize, Deserialize)]
+pub struct Match {
+    pub measured: Vec<Measured>,
+    pub unmatched: Vec<Unmatched>,
+    pub warnings: Vec<String>,
+}
+
+struct ElementVars<'a>(&'a ElementQuantities);
+
+impl Vars for ElementVars<'_> {
+    fn get(&self, name: &str) -> Option<Value> {
+        if name == "count" {
+            return Some(Value::Num(1.0));
+        }
+        if let Some(q) = self.0.quantities.iter().find(|q| q.name == name) {
+            return Some(Value::Num(q.value));
+        }
+        self.0.properties.get(name).map(|p| match p {
+            PropertyValue::Bool(b) => Value::Num(f64::from(*b as u8)),
+            PropertyValue::Number(n) => Value::Num(*n),
+            PropertyValue::Text(t) => Value::Text(t.clone()),
+        })
+    }
+}
+
+struct LayerVars<'a>(&'a DxfLayer);
+
+impl Vars for LayerVars<'_> {
+    fn get(&self, name: &str) -> Option<Value> {
+        let l = self.0;
+        let v = match name {
+            "length" => l.length_m,
+            "polyline_length" => l.polyline_length_m,
+            "closed_area" => l.polyline_closed_area_m2,
+            "closed_count" => l.polyline_closed_count as f64,
+            "hatch_area" => l.hatch_area_m2,
+            "expanded_length" => l.expanded_length_m,
+            "expanded_hatch_area" => l.expanded_hatch_area_m2,
+            "count" => l.entity_counts.values().sum::<u64>() as f64,
+            _ => {
+                let kind = name.strip_prefix("count.")?;
+                l.entity_counts
+                    .iter()
+                    .find(|(k, _)| k.eq_ignore_ascii_case(kind))
+                    .map_or(0, |(_, n)| *n) as f64
+            }
+        };
+        Some(Value::Num(v))
+    }
+}
+
+struct BlockVars(u64);
+
+impl Vars for BlockVars {
+    fn get(&self, name: &str) -> Option<Value> {
+        (name == "count").then_some(Value::Num(self.0 as f64))
+    }
+}
+
+fn ifc_matches(rule: &Rule, e: &ElementQuantities) -> bool {
+    let opt = |p: &Option<super::Pattern>, v: Option<&str>| match p {
+        None => true,
+        Some(p) => v.is_some_and(|v| p.matches(v)),
+    };
+    opt(&rule.class, Some(&e.class))
+        && opt(&rule.predefined_type, e.predefined_type.as_deref())
+        && opt(&rule.type_name, e.type_name.as_deref())
+        && opt(&rule.storey, e.storey.as_deref())
+        && opt(&rule.name, Some(&e.name))
+        && rule
+            .material
+            .as_ref()
+            .is_none_or(|p| p.matches_any(e.materials.iter().map(|m| m.name.as_str())))
+        && rule
+            .condition
+            .as_ref()
+            .is_none_or(|c| c.eval(&ElementVars(e)) == Value::Num(1.0))
+}
+
+/// Accumulates one group of one rule.
+#[derive(Default)]
+struct Acc {
+    quantity: f64,
+    count: u64,
+    failed: u64,
+    sources: BTreeMap<String, SourceRef>,
+}
+
+impl Acc {
+    fn source(&mut self, file: &str) -> &mut SourceRef {
+        self.sources
+            .entry(file.to_string())
+            .or_insert_with(|| SourceRef {
+                file: file.to_string(),
+                ..SourceRef::default()
+            })
+    }
+}
+
+/// Checks an evaluated quantity: a line is never priced on NaN, infinity or a negative value.
+fn quantity_of(v: Value) -> Result<f64, String> {
+    match v {
+        Value::Num(x) if x.is_finite() && x >= 0.0 => Ok(x),
+        Value::Num(x) => Err(format!("the quantity is {x}, not a measure")),
+        Value::Text(t) => Err(format!("the quantity is the text {t:?}")),
+        Value::Missing(m) => Err(format!("missing {m}")),
+    }
+}
+
+/// Applies `rules` to takeoffs in order.
+pub fn apply(rules: &RuleSet, takeoffs: &[Takeoff]) -> Match {
+    let mut out = Match::default();
+    // (rule index, group) -> accumulator; BTreeMap keeps lines in rule order.
+    let mut acc: BTreeMap<(usize, String), Acc> = BTreeMap::new();
+    let mut hits = vec![0u64; rules.rules.len()];
+    let has = |s: RuleSource| {
+        takeoffs.iter().any(|t| match s {
+            RuleSource::Ifc => t.ifc.is_some(),
+            RuleSource::Dxf => t.dxf.is_some(),
+        })
+    };
+
+    // Rules that step aside because the documents hold a better source.
+    let skipped: Vec<bool> = rules
+        .rules
+        .iter()
+        .map(|r| r.unless.is_some_and(has))
+        .collect();
+    for t in takeoffs {
+        if let Some(ifc) = &t.ifc {
+            for e in &ifc.elements {
+                if NOT_PRICED.contains(&e.class.as_str()) {
+                    continue;
+                }
+                let mut matched = false;
+                for (ri, rule) in rules.rules.iter().enumerate() {
+                    if skipped[ri] || rule.source != RuleSource::Ifc || !ifc_matches(rule, e) {
+                        continue;
+                    }
+                    matched = true;
+                    hits[ri] += 1;
+                    let group = match rule.group_by {
+                        GroupBy::None => String::new(),
+                        GroupBy::Storey => e.storey.clone().unwrap_or_else(|| "(none)".into()),
+                        GroupBy::Type => e.type_name.clone().unwrap_or_else(|| "(none)".into()),
+                    };
+                    let a = acc.entry((ri, group)).or_default();
+                    match quantity_of(rule.quantity.eval(&ElementVars(e))) {
+                        Ok(q) => {
+                            a.quantity += q;
+                            a.count += 1;
+                            let s = a.source(&t.file);
+                            s.element_ids.push(e.id);
+                            if !e.global_id.is_empty() {
+                                s.global_ids.push(e.global_id.clone());
+                            }
+                        }
+                        Err(reason) => {
+                            a.failed += 1;
+                            out.unmatched.push(Unmatched {
+                                file: t.file.clone(),
+                                kind: "element".into(),
+                                class: e.class.clone(),
+                                name: e.name.clone(),
+                                id: Some(e.id),
+                                reason: format!("rule {}: {}: {reason}", rule.id, rule.quantity),
+                                quantities: element_measures(e),
+                            });
+                        }
+                    }
+                }
+                if !matched {
+                    out.unmatched.push(Unmatched {
+                        file: t.file.clone(),
+                        kind: "element".into(),
+                        class: e.class.clone(),
+                        name: e.name.clone(),
+                        id: Some(e.id),
+                        reason: "no rule matched".into(),
+                        quantities: element_measures(e),
+                    });
+                }
+            }
+        }
+        if let Some(dxf) = &t.dxf {
+            for (layer_name, layer) in &dxf.layers {
+                // Layers holding only annotations or block references have nothing to price
+                // by themselves: their blocks are priced by block rules.
+                let drawn = layer.length_m > 0.0
+                    || layer.hatch_area_m2 > 0.0
+                    || layer.polyline_closed_area_m2 > 0.0;
+                let mut matched = false;
+                for (ri, rule) in rules.rules.iter().enumerate() {
+                    if skipped[ri] {
+                        // Measured by the model instead: not left for review either.
+                        matched |= rule.layer.as_ref().is_some_and(|p| p.matches(layer_name));
+                        continue;
+                    }
+                    if rule.source != RuleSource::Dxf
+                        || rule.block.is_some()
+                        || !rule.layer.as_ref().is_some_and(|p| p.matches(layer_name))
+                        || !rule
+                            .condition
+                            .as_ref()
+                            .is_none_or(|c| c.eval(&LayerVars(layer)) == Value::Num(1.0))
+                    {
+                        continue;
+                    }
+                    matched = true;
+                    hits[ri] += 1;
+                    let a = acc.entry((ri, String::new())).or_default();
+                    match quantity_of(rule.quantity.eval(&LayerVars(layer))) {
+                        Ok(q) => {
+                            a.quantity += q;
+                            a.count += 1;
+                            a.source(&t.file).layers.push(layer_name.clone());
+                        }
+                        Err(reason) => {
+                            a.failed += 1;
+                            out.unmatched.push(layer_review(
+                                &t.file,
+                                layer_name,
+                                layer,
+                                format!("rule {}: {}: {reason}", rule.id, rule.quantity),
+                            ));
+                        }
+                    }
+                }
+                if drawn && !matched {
+                    out.unmatched.push(layer_review(
+                        &t.file,
+                        layer_name,
+                        layer,
+                        "no rule matched".into(),
+                    ));
+                }
+            }
+            for (block, &count) in &dxf.blocks_expanded {
+                if block.starts_with('*') || count == 0 {
+                    continue;
+                }
+                let mut matched = false;
+                for (ri, rule) in rules.rules.iter().enumerate() {
+                    if skipped[ri] {
+                        matched |= rule.block.as_ref().is_some_and(|p| p.matches(block));
+                        continue;
+                    }
+                    if rule.source != RuleSource::Dxf
+                        || !rule.block.as_ref().is_some_and(|p| p.matches(block))
+                    {
+                        continue;
+                    }
+                    matched = true;
+                    hits[ri] += 1;
+                    let group = match rule.group_by {
+                        GroupBy::Type => block.clone(),
+                        _ => String::new(),
+                    };
+                    let a = acc.entry((ri, group)).or_default();
+                    match quantity_of(rule.quantity.eval(&BlockVars(count))) {
+                        Ok(q) => {
+                            a.quantity += q;
+                            a.count += count;
+                            a.source(&t.file).blocks.push(block.clone());
+                        }
+                        Err(reason) => {
+                            a.failed += 1;
+                            out.unmatched.push(Unmatched {
+                                file: t.file.clone(),
+                                kind: "block".into(),
+                                class: block.clone(),
+                                name: block.clone(),
+                                id: None,
+                                reason: format!("rule {}: {}: {reason}", rule.id, rule.quantity),
+                                quantities: BTreeMap::from([("count".into(), count as f64)]),
+                            });
+                        }
+                    }
+                }
+                if !matched {
+                    out.unmatched.push(Unmatched {
+                        file: t.file.clone(),
+                        kind: "block".into(),
+                        class: block.clone(),
+                        name: block.clone(),
+                        id: None,
+                        reason: "no rule matched".into(),
+                        quantities: BTreeMap::from([("count".into(), count as f64)]),
+                    });
+                }
+            }
+        }
+    }
+
+    for ((ri, group), a) in acc {
+        let rule = &rules.rules[ri];
+        if a.count == 0 {
+            continue;
+        }
+        let measured_share = a.count as f64 / (a.count + a.failed) as f64;
+        out.measured.push(Measured {
+            rule: rule.id.clone(),
+            item: rule.item.clone(),
+            description: rule.description.clone(),
+            waste: rule.waste,
+            vat: rule.vat,
+            variant: rule.variant.clone(),
+            group,
+            quantity: a.quantity,
+            element_count: a.count,
+            confidence: rule.confidence * measured_share,
+            sources: a.sources.into_values().collect(),
+        });
+    }
+    let mut silent: BTreeSet<&str> = BTreeSet::new();
+    for (ri, rule) in rules.rules.iter().enumerate() {
+        if hits[ri] == 0 && has(rule.source) && !skipped[ri] {
+            silent.insert(&rule.id);
+        }
+    }
+    if !silent.is_empty() {
+        out.warnings.push(format!(
+            "{} rule(s) matched nothing in these documents: {}",
+            silent.len(),
+            silent.into_iter().collect::<Vec<_>>().join(", ")
+        ));
+    }
+    out
+}
+
+fn element_measures(e: &ElementQuantities) -> BTreeMap<String, f64> {
+    e.quantities
+        .iter()
+        .map(|q| (q.name.clone(), q.value))
+        .collect()
+}
+
+fn layer_review(file: &str, name: &str, l: &DxfLayer, reason: String) -> Unmatched {
+    Unmatched {
+        file: file.to_string(),
+        kind: "layer".into(),
+        class: name.to_string(),
+        name: name.to_string(),
+        id: None,
+        reason,
+        quantities: BTreeMap::from([
+            ("length".into(), l.length_m),
+            ("closed_area".into(), l.polyline_closed_area_m2),
+            ("hatch_area".into(), l.hatch_area_m2),
+        ]),
+    }
+}

@@ -1,0 +1,343 @@
+//! `chantier.v1.EstimateService`: documents to priced estimates, renderings, and Odoo.
+//! All the logic is in `chantier_estimator::app`; this file converts messages and statuses.
+
+use std::sync::Arc;
+use std::time::Duration;
+
+use chantier_estimator::app::{App, Rendering, Upload};
+use chantier_estimator::estimate::{EstimateSettings, Installment, Language, Party, VatRegime};
+use chantier_estimator::export::Table;
+use chantier_estimator::library::PriceLibrary;
+use chantier_estimator::rules::RuleSet;
+use chantier_estimator::store::JobState;
+use chantier_proto::v1 as pb;
+use chantier_proto::v1::estimate_service_server::EstimateService;
+use pb::create_estimate_request::Part;
+use rust_decimal::Decimal;
+use tokio_stream::StreamExt;
+use tonic::{Request, Response, Status, Streaming};
+
+use super::convert;
+use super::status::estimator_status;
+
+#[derive(Debug, Clone)]
+pub struct Estimates {
+    pub app: Arc<App>,
+    pub timeout: Duration,
+    /// Largest document (and sum of documents) accepted in one request.
+    pub max_upload_bytes: u64,
+}
+
+fn decimal(what: &str, s: &str) -> Result<Option<Decimal>, Status> {
+    if s.trim().is_empty() {
+        return Ok(None);
+    }
+    s.trim()
+        .replace(',', ".")
+        .parse::<Decimal>()
+        .map(Some)
+        .map_err(|e| Status::invalid_argument(format!("{what}: {s:?} is not a decimal: {e}")))
+}
+
+fn party(p: Option<pb::Party>) -> Party {
+    let p = p.unwrap_or_default();
+    Party {
+        name: p.name,
+        address: p.address,
+        email: p.email,
+        phone: p.phone,
+        is_company: p.is_company,
+        siret: p.siret,
+        vat_number: p.vat_number,
+    }
+}
+
+pub(super) fn settings(s: pb::EstimateSettings) -> Result<EstimateSettings, Status> {
+    let d = EstimateSettings::default();
+    let language = Language::parse(&s.language).ok_or_else(|| {
+        Status::invalid_argument(format!("language {:?}: use fr or en", s.language))
+    })?;
+    let date = if s.date.is_empty() {
+        None
+    } else {
+        Some(
+            chrono::NaiveDate::parse_from_str(&s.date, "%Y-%m-%d")
+                .map_err(|e| Status::invalid_argument(format!("date {:?}: {e}", s.date)))?,
+        )
+    };
+    let schedule = s
+        .schedule
+        .into_iter()
+        .map(|i| {
+            Ok(Installment {
+                rate: decimal("schedule rate", &i.rate)?.unwrap_or_default(),
+                label_fr: i.label_fr,
+                label_en: i.label_en,
+            })
+        })
+        .collect::<Result<Vec<_>, Status>>()?;
+    Ok(EstimateSettings {
+        language,
+        title: s.title,
+        client: party(s.client),
+        site_address: s.site_address,
+        date,
+        validity_days: (s.validity_days > 0).then_some(s.validity_days),
+        vat_regime: match pb::VatRegime::try_from(s.vat_regime).unwrap_or_default() {
+            pb::VatRegime::Renovation => VatRegime::Renovation,
+            pb::VatRegime::ReverseCharge => VatRegime::ReverseCharge,
+            _ => VatRegime::Standard,
+        },
+        overhead_rate: decimal("overhead_rate", &s.overhead_rate)?.unwrap_or(d.overhead_rate),
+        contingency_rate: decimal("contingency_rate", &s.contingency_rate)?
+            .unwrap_or(d.contingency_rate),
+        margin_rate: decimal("margin_rate", &s.margin_rate)?.unwrap_or(d.margin_rate),
+        retenue_rate: decimal("retenue_rate", &s.retenue_rate)?.unwrap_or(d.retenue_rate),
+        deposit_rate: decimal("deposit_rate", &s.deposit_rate)?,
+        schedule,
+        free_estimate: s.free_estimate,
+        clauses: (!s.clauses.is_empty()).then_some(s.clauses),
+        opportunity_id: (s.opportunity_id > 0).then_some(s.opportunity_id),
+        ..d
+    })
+}
+
+fn library(f: Option<pb::NamedFile>) -> Result<Option<PriceLibrary>, Status> {
+    f.filter(|f| !f.content.is_empty())
+        .map(|f| PriceLibrary::from_bytes(&f.content, &f.name).map_err(estimator_status))
+        .transpose()
+}
+
+fn rules(f: Option<pb::NamedFile>) -> Result<Option<RuleSet>, Status> {
+    f.filter(|f| !f.content.is_empty())
+        .map(|f| {
+            let text = String::from_utf8(f.content).map_err(|_| {
+                Status::invalid_argument(format!("{}: rules must be UTF-8 TOML", f.name))
+            })?;
+            RuleSet::from_toml_str(&text, &f.name).map_err(estimator_status)
+        })
+        .transpose()
+}
+
+impl Estimates {
+    async fn in_time<T>(
+        &self,
+        work: impl std::future::Future<Output = Result<T, Status>>,
+    ) -> Result<T, Status> {
+        tokio::time::timeout(self.timeout, work)
+            .await
+            .unwrap_or_else(|_| {
+                Err(Status::deadline_exceeded(format!(
+                    "the request took longer than {:?}",
+                    self.timeout
+                )))
+            })
+    }
+}
+
+#[tonic::async_trait]
+impl EstimateService for Estimates {
+    async fn create_estimate(
+        &self,
+        request: Request<Streaming<pb::CreateEstimateRequest>>,
+    ) -> Result<Response<pb::Estimate>, Status> {
+        let mut stream = request.into_inner();
+        self.in_time(async move {
+            let mut header: Option<pb::EstimateHeader> = None;
+            let mut uploads: Vec<Upload> = Vec::new();
+            let mut total: u64 = 0;
+            while let Some(msg) = stream.next().await {
+                match msg?.part {
+                    Some(Part::Header(h)) if header.is_none() && uploads.is_empty() => header = Some(h),
+                    Some(Part::Header(_)) => {
+                        return Err(Status::invalid_argument("the header must come first, once"));
+                    }
+                    Some(Part::Document(d)) => {
+                        if d.file_name.trim().is_empty() {
+                            return Err(Status::invalid_argument("a document needs a file_name"));
+                        }
+                        uploads.push(Upload {
+                            name: d.file_name,
+                            format_hint: (!d.format_hint.is_empty()).then_some(d.format_hint),
+                            bytes: Vec::new(),
+                        });
+                    }
+                    Some(Part::Chunk(c)) => {
+                        let doc = uploads
+                            .last_mut()
+                            .ok_or_else(|| Status::invalid_argument("a chunk came before any document"))?;
+                        total += c.len() as u64;
+                        if total > self.max_upload_bytes {
+                            return Err(Status::resource_exhausted(format!(
+                                "the documents exceed the upload limit of {} bytes",
+                                self.max_upload_bytes
+                            )));
+                        }
+                        doc.bytes.extend_from_slice(&c);
+                    }
+                    None => return Err(Status::invalid_argument("empty message")),
+                }
+            }
+            let header = header.ok_or_else(|| Status::invalid_argument("no header"))?;
+            let settings = settings(header.settings.unwrap_or_default())?;
+            let library = library(header.library)?;
+            let rules = rules(header.rules)?;
+            let e = self
+                .app
+                .create(uploads, settings, library, rules, header.push_to_odoo)
+                .await
+                .map_err(estimator_status)?;
+            tracing::info!(estimate = %e.id, reference = %e.reference, total_ht = %e.total_ht, lines = e.lines().count(), "estimate created");
+            Ok(Response::new(convert::estimate(&e)))
+        })
+        .await
+    }
+
+    async fn get_estimate(
+        &self,
+        request: Request<pb::GetEstimateRequest>,
+    ) -> Result<Response<pb::Estimate>, Status> {
+        let e = self
+            .app
+            .get(&request.into_inner().id)
+            .await
+            .map_err(estimator_status)?;
+        Ok(Response::new(convert::estimate(&e)))
+    }
+
+    async fn list_estimates(
+        &self,
+        request: Request<pb::ListEstimatesRequest>,
+    ) -> Result<Response<pb::ListEstimatesResponse>, Status> {
+        let r = request.into_inner();
+        let size = if r.page_size == 0 { 50 } else { r.page_size };
+        let list = self
+            .app
+            .store
+            .list_estimates(size, r.offset)
+            .await
+            .map_err(estimator_status)?;
+        Ok(Response::new(pb::ListEstimatesResponse {
+            estimates: list
+                .into_iter()
+                .map(|s| pb::EstimateSummary {
+                    id: s.id,
+                    reference: s.reference,
+                    version: s.version,
+                    client: s.client,
+                    title: s.title,
+                    total_ht: s.total_ht.to_string(),
+                    total_ttc: s.total_ttc.to_string(),
+                    opportunity_id: s.opportunity_id.unwrap_or_default(),
+                })
+                .collect(),
+        }))
+    }
+
+    async fn reprice_estimate(
+        &self,
+        request: Request<pb::RepriceEstimateRequest>,
+    ) -> Result<Response<pb::Estimate>, Status> {
+        let r = request.into_inner();
+        let settings = r.settings.map(settings).transpose()?;
+        let library = library(r.library)?;
+        let e = self
+            .in_time(async {
+                self.app
+                    .reprice(&r.id, settings, library, r.push_to_odoo)
+                    .await
+                    .map_err(estimator_status)
+            })
+            .await?;
+        Ok(Response::new(convert::estimate(&e)))
+    }
+
+    async fn render_proposal(
+        &self,
+        request: Request<pb::RenderProposalRequest>,
+    ) -> Result<Response<pb::Proposal>, Status> {
+        let r = request.into_inner();
+        let what = match pb::ProposalFormat::try_from(r.format).unwrap_or_default() {
+            pb::ProposalFormat::Unspecified | pb::ProposalFormat::Pdf => Rendering::Pdf,
+            pb::ProposalFormat::DpgfXlsx => Rendering::Xlsx(Table::Dpgf),
+            pb::ProposalFormat::DqeXlsx => Rendering::Xlsx(Table::Dqe),
+            pb::ProposalFormat::DpgfCsv => Rendering::Csv(Table::Dpgf),
+            pb::ProposalFormat::DqeCsv => Rendering::Csv(Table::Dqe),
+            pb::ProposalFormat::Json => Rendering::Json,
+        };
+        let language = if r.language.is_empty() {
+            None
+        } else {
+            Some(Language::parse(&r.language).ok_or_else(|| {
+                Status::invalid_argument(format!("language {:?}: use fr or en", r.language))
+            })?)
+        };
+        let out = self
+            .in_time(async {
+                self.app
+                    .render(&r.id, what, language)
+                    .await
+                    .map_err(estimator_status)
+            })
+            .await?;
+        Ok(Response::new(pb::Proposal {
+            file_name: out.file_name,
+            media_type: out.media_type.to_string(),
+            content: out.bytes,
+        }))
+    }
+
+    async fn push_to_odoo(
+        &self,
+        request: Request<pb::PushToOdooRequest>,
+    ) -> Result<Response<pb::PushToOdooResponse>, Status> {
+        let id = request.into_inner().id;
+        let key = self.app.push(&id).await.map_err(estimator_status)?;
+        // Wait for the worker within most of the call's time; the push stays queued if not.
+        let job = self
+            .app
+            .wait_job(&key, self.timeout.mul_f32(0.9))
+            .await
+            .map_err(estimator_status)?;
+        let result: serde_json::Value = job
+            .result
+            .as_deref()
+            .and_then(|r| serde_json::from_str(r).ok())
+            .unwrap_or_default();
+        let state = match job.state {
+            JobState::Done => "done",
+            JobState::Failed => "failed",
+            JobState::Pending | JobState::Running => "pending",
+        };
+        if job.state == JobState::Failed {
+            // The job's own error is the reason: credentials, access, rejected data.
+            return Err(Status::failed_precondition(format!(
+                "push to Odoo failed: {}",
+                job.last_error.unwrap_or_default()
+            )));
+        }
+        Ok(Response::new(pb::PushToOdooResponse {
+            state: state.into(),
+            order_id: result["order_id"].as_i64().unwrap_or_default(),
+            order_name: result["order_name"].as_str().unwrap_or_default().into(),
+            created: result["created"].as_bool().unwrap_or_default(),
+            error: job.last_error.unwrap_or_default(),
+            attempts: job.attempts,
+        }))
+    }
+
+    async fn request_proposal(
+        &self,
+        request: Request<pb::RequestProposalRequest>,
+    ) -> Result<Response<pb::RequestProposalResponse>, Status> {
+        let key = self
+            .app
+            .request_proposal(request.into_inner().lead_id)
+            .await
+            .map_err(estimator_status)?;
+        Ok(Response::new(pb::RequestProposalResponse {
+            state: "queued".into(),
+            job_key: key,
+        }))
+    }
+}
