@@ -348,7 +348,7 @@ impl Config {
         if let Some(p) = &self.firm {
             d.firm = Arc::new(FirmProfile::from_path(p)?);
         }
-        d.rules.check(&d.library, &d.rules.name)?;
+        d.rules.check(&d.library)?;
         Ok(d)
     }
 

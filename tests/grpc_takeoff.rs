@@ -19,6 +19,8 @@ use tonic::transport::Channel;
 struct Server {
     child: Child,
     addr: String,
+    /// The server's data directory (its SQLite database), removed with the server.
+    _data: tempfile::TempDir,
 }
 
 impl Drop for Server {
@@ -40,10 +42,12 @@ fn free_port() -> u16 {
 async fn start(extra: &[&str]) -> (Server, Channel) {
     let port = free_port();
     let addr = format!("127.0.0.1:{port}");
+    let data = tempfile::tempdir().unwrap();
     let child = Command::new(env!("CARGO_BIN_EXE_chantier"))
         .args(["serve", "--listen", &addr])
         .args(extra)
         .env("CHANTIER_LOG", "error")
+        .env("CHANTIER_DATA_DIR", data.path())
         .stdout(Stdio::null())
         .stderr(Stdio::inherit())
         .spawn()
@@ -51,6 +55,7 @@ async fn start(extra: &[&str]) -> (Server, Channel) {
     let server = Server {
         child,
         addr: addr.clone(),
+        _data: data,
     };
     let url = format!("http://{addr}");
     for _ in 0..200 {

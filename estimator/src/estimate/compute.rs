@@ -36,7 +36,7 @@ fn money(d: Decimal) -> Decimal {
 /// Prices documents into a new estimate.
 pub fn build(inputs: Inputs<'_>, settings: EstimateSettings) -> Result<Estimate> {
     settings.check()?;
-    inputs.rules.check(inputs.library, &inputs.rules.name)?;
+    inputs.rules.check(inputs.library)?;
     let m = apply(inputs.rules, inputs.takeoffs);
     if m.measured.is_empty() {
         return Err(EstimatorError::Invalid(format!(

@@ -75,6 +75,8 @@ pub struct Rule {
 #[derive(Debug, Clone)]
 pub struct RuleSet {
     pub name: String,
+    /// The file the rules came from, for error positions.
+    pub file: String,
     pub description: String,
     pub rules: Vec<Rule>,
 }
@@ -254,6 +256,7 @@ impl RuleSet {
             });
         }
         Ok(RuleSet {
+            file: file.to_string(),
             name: raw.rules.name,
             description: raw.rules.description,
             rules,
@@ -261,7 +264,8 @@ impl RuleSet {
     }
 
     /// Checks the rules against a library: every item exists.
-    pub fn check(&self, library: &PriceLibrary, file: &str) -> Result<()> {
+    pub fn check(&self, library: &PriceLibrary) -> Result<()> {
+        let file = &self.file;
         for r in &self.rules {
             if library.get(&r.item).is_none() {
                 return Err(EstimatorError::input(
@@ -287,7 +291,7 @@ mod tests {
     fn sample_rules_load_and_refer_to_the_sample_library() {
         let rules = RuleSet::sample();
         assert!(rules.rules.len() >= 15);
-        rules.check(&PriceLibrary::sample(), "sample").unwrap();
+        rules.check(&PriceLibrary::sample()).unwrap();
     }
 
     #[test]
