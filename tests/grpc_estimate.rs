@@ -363,7 +363,7 @@ async fn bad_input_gets_clear_statuses() {
         .push_to_odoo(pb::PushToOdooRequest { id: "x".into() })
         .await
         .unwrap_err();
-    assert_eq!(s.code(), Code::InvalidArgument);
+    assert_eq!(s.code(), Code::FailedPrecondition);
     assert!(
         s.message().contains("Odoo is not configured"),
         "{}",

@@ -42,7 +42,7 @@ fn run_once(args: &[String]) -> (f64, serde_json::Value) {
     let t0 = Instant::now();
     match mode.as_str() {
         "ifc_open" => {
-            let step = chantier_bim::step::StepFile::parse(bytes).unwrap_or_else(|e| fail(e));
+            let step = chantier_bim::step::StepFile::parse(bytes).unwrap_or_else(fail);
             let t1 = Instant::now();
             // Decode every entity's attributes, as iterating entities does in IfcOpenShell.
             let mut n_values = 0usize;
@@ -61,7 +61,7 @@ fn run_once(args: &[String]) -> (f64, serde_json::Value) {
         "ifc_geom" => {
             let t =
                 chantier_bim::takeoff_bytes(&name, bytes, None, &chantier_bim::Limits::default())
-                    .unwrap_or_else(|e| fail(e));
+                    .unwrap_or_else(fail);
             let n = t.ifc.map_or(0, |i| i.elements.len());
             let secs = t0.elapsed().as_secs_f64();
             (
@@ -72,7 +72,7 @@ fn run_once(args: &[String]) -> (f64, serde_json::Value) {
         "dxf_read" => {
             let t =
                 chantier_bim::takeoff_bytes(&name, bytes, None, &chantier_bim::Limits::default())
-                    .unwrap_or_else(|e| fail(e));
+                    .unwrap_or_else(fail);
             let secs = t0.elapsed().as_secs_f64();
             (
                 secs,

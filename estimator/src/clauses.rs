@@ -10,7 +10,9 @@ use crate::error::{EstimatorError, Result};
 pub const SAMPLE_CLAUSES_TOML: &str = include_str!("../../datasets/clauses/clauses.toml");
 
 /// Legal mentions the estimate code prints by id; a clause library must define them all.
-pub const LEGAL_IDS: [&str; 11] = [
+pub const LEGAL_IDS: [&str; 13] = [
+    "acompte",
+    "gestion_dechets",
     "validite",
     "devis_gratuit",
     "devis_payant",

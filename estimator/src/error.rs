@@ -32,6 +32,12 @@ pub enum EstimatorError {
     Invalid(String),
     #[error("not found: {0}")]
     NotFound(String),
+    /// Someone else changed the same estimate first.
+    #[error("conflict: {0}")]
+    Conflict(String),
+    /// The server lacks what the request needs (no Odoo configured).
+    #[error("{0}")]
+    NotConfigured(String),
     /// The takeoff of a source document failed.
     #[error("{file}: {source}")]
     Takeoff {

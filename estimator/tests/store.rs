@@ -61,9 +61,9 @@ async fn exercise(url: &str) {
     .unwrap();
     assert_eq!(v2.version, 2);
     assert!(v2.total_ht > e.total_ht);
-    store.update_estimate(&v2, &[]).await.unwrap();
+    store.update_estimate(&v2, None, &[]).await.unwrap();
     assert!(
-        store.update_estimate(&v2, &[]).await.is_err(),
+        store.update_estimate(&v2, None, &[]).await.is_err(),
         "a concurrent re-pricing is detected"
     );
     let list = store.list_estimates(10, 0).await.unwrap();
@@ -106,14 +106,24 @@ async fn exercise(url: &str) {
 
     // Queuing the same key while it runs re-arms it once it completes.
     store.enqueue(&job(&e.id)).await.unwrap();
-    store
-        .complete(resumed.id, "{\"order_id\":7}")
-        .await
-        .unwrap();
+    assert!(
+        !store.complete(first.id, "worker-a", "{}").await.unwrap(),
+        "the worker that lost its lease cannot complete the job"
+    );
+    assert!(store.renew(resumed.id, "worker-b", 60_000).await.unwrap());
+    assert!(
+        store
+            .complete(resumed.id, "worker-b", "{\"order_id\":7}")
+            .await
+            .unwrap()
+    );
     let again = store.job(&e.id).await.unwrap().unwrap();
     assert_eq!(again.state, JobState::Pending, "re-armed while running");
     let j = store.claim("worker-b", 60_000).await.unwrap().unwrap();
-    store.complete(j.id, "{\"order_id\":7}").await.unwrap();
+    store
+        .complete(j.id, "worker-b", "{\"order_id\":7}")
+        .await
+        .unwrap();
     let done = store.job(&e.id).await.unwrap().unwrap();
     assert_eq!(done.state, JobState::Done);
     assert_eq!(done.result.as_deref(), Some("{\"order_id\":7}"));
@@ -122,7 +132,10 @@ async fn exercise(url: &str) {
     store.enqueue(&job("retry")).await.unwrap();
     let r = store.claim("w", 60_000).await.unwrap().unwrap();
     let later = chrono::Utc::now().timestamp_millis() + 60_000;
-    store.fail(r.id, "HTTP 502", Some(later)).await.unwrap();
+    store
+        .fail(r.id, "w", "HTTP 502", Some(later))
+        .await
+        .unwrap();
     assert!(
         store.claim("w", 60_000).await.unwrap().is_none(),
         "not due before its retry time"
@@ -132,7 +145,13 @@ async fn exercise(url: &str) {
         (pending.state, pending.last_error.as_deref()),
         (JobState::Pending, Some("HTTP 502"))
     );
-    store.fail(r.id, "bad key", None).await.unwrap();
+    assert!(
+        !store.fail(r.id, "w", "bad key", None).await.unwrap(),
+        "only a running job's holder records its outcome"
+    );
+    store.enqueue(&job("retry")).await.unwrap();
+    let r = store.claim("w", 60_000).await.unwrap().unwrap();
+    assert!(store.fail(r.id, "w", "bad key", None).await.unwrap());
     assert_eq!(
         store.job("retry").await.unwrap().unwrap().state,
         JobState::Failed

@@ -26,6 +26,9 @@ pub struct Estimates {
     pub timeout: Duration,
     /// Largest document (and sum of documents) accepted in one request.
     pub max_upload_bytes: u64,
+    /// Shared with the takeoff service: uploads held in memory and takeoffs running at once
+    /// are bounded together.
+    pub slots: Arc<tokio::sync::Semaphore>,
 }
 
 fn decimal(what: &str, s: &str) -> Result<Option<Decimal>, Status> {
@@ -143,6 +146,11 @@ impl EstimateService for Estimates {
     ) -> Result<Response<pb::Estimate>, Status> {
         let mut stream = request.into_inner();
         self.in_time(async move {
+            let _slot = self
+                .slots
+                .acquire()
+                .await
+                .map_err(|_| Status::unavailable("shutting down"))?;
             let mut header: Option<pb::EstimateHeader> = None;
             let mut uploads: Vec<Upload> = Vec::new();
             let mut total: u64 = 0;
@@ -153,6 +161,7 @@ impl EstimateService for Estimates {
                         return Err(Status::invalid_argument("the header must come first, once"));
                     }
                     Some(Part::Document(d)) => {
+                        total += d.file_name.len() as u64;
                         if d.file_name.trim().is_empty() {
                             return Err(Status::invalid_argument("a document needs a file_name"));
                         }

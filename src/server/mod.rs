@@ -57,10 +57,11 @@ pub async fn serve_on(
     shutdown: impl std::future::Future<Output = ()>,
 ) -> Result<()> {
     let addr = listener.local_addr()?;
+    let slots = std::sync::Arc::new(tokio::sync::Semaphore::new(config.max_concurrent_takeoffs));
     let takeoffs = Takeoffs {
         limits: config.limits(),
         timeout: Duration::from_secs(config.request_timeout_secs),
-        slots: std::sync::Arc::new(tokio::sync::Semaphore::new(config.max_concurrent_takeoffs)),
+        slots: slots.clone(),
     };
     let url = config.database_url();
     let store = Store::open(&url).await.with_context(|| {
@@ -79,6 +80,7 @@ pub async fn serve_on(
         app: app.clone(),
         timeout: Duration::from_secs(config.request_timeout_secs),
         max_upload_bytes: config.max_upload_bytes,
+        slots,
     };
     // The outbox worker and the webhook stop with the server.
     let (stop_tx, stop_rx) = tokio::sync::watch::channel(false);

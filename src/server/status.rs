@@ -23,6 +23,8 @@ pub fn estimator_code(e: &EstimatorError) -> Code {
         EstimatorError::Input { .. } => Code::InvalidArgument,
         EstimatorError::Invalid(_) => Code::InvalidArgument,
         EstimatorError::NotFound(_) => Code::NotFound,
+        EstimatorError::Conflict(_) => Code::Aborted,
+        EstimatorError::NotConfigured(_) => Code::FailedPrecondition,
         EstimatorError::Takeoff { source, .. } => code_for(source),
         EstimatorError::Io { .. } => Code::Internal,
         EstimatorError::Render(_) => Code::Internal,

@@ -83,6 +83,12 @@ async fn handle(h: &Hook, secret: &str, body: &[u8]) -> (StatusCode, Json<Value>
             Json(json!({"error": "no _id in the body"})),
         );
     };
+    if id <= 0 {
+        return (
+            StatusCode::BAD_REQUEST,
+            Json(json!({"error": format!("bad _id {id}")})),
+        );
+    }
     if model != "crm.lead" {
         return (
             StatusCode::UNPROCESSABLE_ENTITY,

@@ -157,7 +157,7 @@ impl App {
                 })
         })
         .await
-        .map_err(|e| EstimatorError::Invalid(format!("takeoff task failed: {e}")))?
+        .map_err(|e| EstimatorError::Render(format!("takeoff task failed: {e}")))?
     }
 
     /// Prices documents and stores the estimate, queuing its push to Odoo in the same
@@ -171,7 +171,7 @@ impl App {
         push: bool,
     ) -> Result<Estimate> {
         if push && self.odoo.is_none() {
-            return Err(EstimatorError::Invalid(
+            return Err(EstimatorError::NotConfigured(
                 "Odoo is not configured on this server".into(),
             ));
         }
@@ -213,10 +213,12 @@ impl App {
         push: bool,
     ) -> Result<Estimate> {
         let previous = self.store.estimate(id).await?;
-        let library = library
-            .map(Arc::new)
-            .unwrap_or_else(|| self.defaults.library.clone());
-        let settings = settings.unwrap_or_else(|| previous.settings.clone());
+        let library = self.library_for(&previous, library);
+        let mut settings = settings.unwrap_or_else(|| previous.settings.clone());
+        if settings.opportunity_id.is_none() {
+            // New terms don't unlink the estimate from its opportunity.
+            settings.opportunity_id = previous.opportunity_id;
+        }
         let e = estimate::reprice(
             &previous,
             &library,
@@ -231,11 +233,24 @@ impl App {
         } else {
             Vec::new()
         };
-        self.store.update_estimate(&e, &jobs).await?;
+        self.store.update_estimate(&e, None, &jobs).await?;
         if !jobs.is_empty() {
             self.wake.notify_one();
         }
         Ok(e)
+    }
+
+    /// The library to re-price with: the request's, else the one the estimate was priced
+    /// with, else the server's default.
+    pub(crate) fn library_for(
+        &self,
+        e: &Estimate,
+        given: Option<PriceLibrary>,
+    ) -> Arc<PriceLibrary> {
+        given
+            .or_else(|| e.library_snapshot())
+            .map(Arc::new)
+            .unwrap_or_else(|| self.defaults.library.clone())
     }
 
     /// Renders an estimate; PDFs are kept, so the file sent to Odoo is the one shown here.
@@ -253,9 +268,10 @@ impl App {
             let mut settings = e.settings.clone();
             settings.language = lang;
             let version = e.version;
+            let library = self.library_for(&e, None);
             e = estimate::reprice(
                 &e,
-                &self.defaults.library,
+                &library,
                 &self.defaults.clauses,
                 &e.firm.clone(),
                 settings,
@@ -306,7 +322,7 @@ impl App {
     /// Queues the push of an estimate's current version to Odoo.
     pub async fn push(&self, id: &str) -> Result<String> {
         if self.odoo.is_none() {
-            return Err(EstimatorError::Invalid(
+            return Err(EstimatorError::NotConfigured(
                 "Odoo is not configured on this server".into(),
             ));
         }
@@ -320,7 +336,7 @@ impl App {
     /// Queues a proposal for an Odoo opportunity: read its plans, estimate, push back.
     pub async fn request_proposal(&self, lead_id: i64) -> Result<String> {
         if self.odoo.is_none() {
-            return Err(EstimatorError::Invalid(
+            return Err(EstimatorError::NotConfigured(
                 "Odoo is not configured on this server".into(),
             ));
         }

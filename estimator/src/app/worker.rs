@@ -36,7 +36,12 @@ pub struct WorkerConfig {
 impl Default for WorkerConfig {
     fn default() -> Self {
         Self {
-            id: format!("chantier-{}", std::process::id()),
+            // Unique across replicas: containers all run as pid 1.
+            id: format!(
+                "chantier-{}-{}",
+                std::process::id(),
+                uuid::Uuid::new_v4().simple()
+            ),
             lease: Duration::from_secs(300),
             poll: Duration::from_secs(5),
             max_attempts: 8,
@@ -104,24 +109,44 @@ impl App {
     }
 
     /// Claims and runs one due job; false when none is due.
-    pub async fn run_one(&self, cfg: &WorkerConfig) -> crate::Result<bool> {
-        let Some(job) = self
-            .store
-            .claim(&cfg.id, cfg.lease.as_millis() as i64)
-            .await?
-        else {
+    pub async fn run_one(self: &Arc<Self>, cfg: &WorkerConfig) -> crate::Result<bool> {
+        let lease_ms = cfg.lease.as_millis() as i64;
+        let Some(job) = self.store.claim(&cfg.id, lease_ms).await? else {
             return Ok(false);
         };
         tracing::info!(job = %job.key, attempt = job.attempts, "running job");
-        let outcome = match job.kind.as_str() {
-            JOB_PUSH => self.run_push(&job).await,
-            JOB_LEAD => self.run_lead(&job).await,
-            other => Outcome::Fail(format!("unknown job kind {other}")),
+        let outcome = if job.attempts > cfg.max_attempts + 1 {
+            // Claimed again and again: its workers died holding it (a crash, a panic).
+            Outcome::Fail(format!("abandoned after {} attempts", job.attempts - 1))
+        } else {
+            // The job runs in its own task: a panic fails the job instead of the worker,
+            // and the lease is renewed while it runs, so a slow job is not taken over.
+            let app = self.clone();
+            let j = job.clone();
+            let mut task = tokio::spawn(async move {
+                match j.kind.as_str() {
+                    JOB_PUSH => app.run_push(&j).await,
+                    JOB_LEAD => app.run_lead(&j).await,
+                    other => Outcome::Fail(format!("unknown job kind {other}")),
+                }
+            });
+            let mut renew = tokio::time::interval(cfg.lease / 3);
+            renew.tick().await;
+            loop {
+                tokio::select! {
+                    r = &mut task => break r.unwrap_or_else(|e| Outcome::Fail(format!("the job crashed: {e}"))),
+                    _ = renew.tick() => {
+                        if !self.store.renew(job.id, &cfg.id, lease_ms).await.unwrap_or(false) {
+                            tracing::warn!(job = %job.key, "lease lost while running");
+                        }
+                    }
+                }
+            }
         };
-        match outcome {
+        let kept = match outcome {
             Outcome::Done(result) => {
                 tracing::info!(job = %job.key, "job done");
-                self.store.complete(job.id, &result).await?;
+                self.store.complete(job.id, &cfg.id, &result).await?
             }
             Outcome::Retry(error) if job.attempts < cfg.max_attempts => {
                 let delay = cfg
@@ -130,12 +155,15 @@ impl App {
                     .min(Duration::from_secs(600));
                 tracing::warn!(job = %job.key, %error, retry_in = ?delay, "job failed, will retry");
                 let at = crate::store::now_ms() + delay.as_millis() as i64;
-                self.store.fail(job.id, &error, Some(at)).await?;
+                self.store.fail(job.id, &cfg.id, &error, Some(at)).await?
             }
             Outcome::Retry(error) | Outcome::Fail(error) => {
                 tracing::error!(job = %job.key, %error, "job failed");
-                self.store.fail(job.id, &error, None).await?;
+                self.store.fail(job.id, &cfg.id, &error, None).await?
             }
+        };
+        if !kept {
+            tracing::warn!(job = %job.key, "another worker holds the job now; its outcome stands");
         }
         self.done.notify_waiters();
         Ok(true)
@@ -239,11 +267,42 @@ impl App {
             .collect();
         let previous = self.store.estimate_for_opportunity(lead_id).await?;
         let (takeoffs, documents) = self.takeoffs(uploads).await?;
+        if let Some(p) = &previous {
+            let same = p.documents.len() == documents.len()
+                && p.documents
+                    .iter()
+                    .zip(&documents)
+                    .all(|(a, b)| a.sha256 == b.sha256);
+            if same {
+                // Asked again with the same plans (or a retry): the estimate stands; make
+                // sure Odoo has it.
+                let pushed = self.push_now(&p.id).await?;
+                return Ok(
+                    json!({ "lead_id": lead_id, "estimate_id": p.id, "push": pushed, "unchanged": true }),
+                );
+            }
+        }
+        // New plans: a new version keeps what the estimator decided (rates, VAT regime,
+        // terms, library) and takes the client and site from the opportunity.
+        let (settings, library) = match &previous {
+            Some(p) => (
+                EstimateSettings {
+                    title: settings.title,
+                    client: settings.client,
+                    site_address: settings.site_address,
+                    opportunity_id: settings.opportunity_id,
+                    date: None,
+                    ..p.settings.clone()
+                },
+                self.library_for(p, None),
+            ),
+            None => (settings, self.defaults.library.clone()),
+        };
         let mut e = crate::estimate::build(
             crate::estimate::Inputs {
                 takeoffs: &takeoffs,
                 documents: &documents,
-                library: &self.defaults.library,
+                library: &library,
                 rules: &self.defaults.rules,
                 clauses: &self.defaults.clauses,
                 firm: &self.defaults.firm,
@@ -256,7 +315,7 @@ impl App {
                 e.id = p.id;
                 e.reference = p.reference;
                 e.version = p.version + 1;
-                self.store.update_estimate(&e, &[]).await?;
+                self.store.update_estimate(&e, Some(&takeoffs), &[]).await?;
             }
             None => self.store.create_estimate(&e, &takeoffs, &[]).await?,
         }

@@ -219,13 +219,12 @@ fn price(
             ));
             continue;
         }
+        // A rule's waste changes the supplies share only; a stated price stays the base.
         let cost_unit_price = match m.waste {
-            Some(w) => {
-                let mut it = item.clone();
-                it.waste = w;
-                it.computed_price()
+            Some(w) if w != item.waste => {
+                (item.unit_price + item.material_cost * (w - item.waste)).round_dp(2)
             }
-            None => item.unit_price,
+            _ => item.unit_price,
         };
         let unit_price = money(cost_unit_price * coefficient);
         let total = money(quantity * unit_price);
@@ -326,6 +325,14 @@ fn price(
     let validity_days = settings.validity_days.unwrap_or(firm.terms.validity_days);
     let valid_until = date + Duration::days(i64::from(validity_days));
     let deposit_rate = settings.deposit_rate.unwrap_or(firm.terms.deposit_rate);
+    if !settings.schedule.is_empty() {
+        let sum = deposit_rate + settings.schedule.iter().map(|i| i.rate).sum::<Decimal>();
+        if sum != Decimal::ONE {
+            return Err(EstimatorError::Invalid(format!(
+                "the deposit ({deposit_rate}) and the payment schedule add up to {sum}, not 1"
+            )));
+        }
+    }
     let retenue_amount = money(t.total_ttc * settings.retenue_rate);
     let payments = payments(
         &settings,
@@ -401,6 +408,12 @@ fn price(
     if settings.vat_regime == VatRegime::ReverseCharge {
         mention_ids.push("autoliquidation");
     }
+    if !deposit_rate.is_zero() {
+        mention_ids.push("acompte");
+    }
+    // Since 1 July 2021 a building devis estimates its waste and where it goes
+    // (code de l'environnement, D541-45-1).
+    mention_ids.push("gestion_dechets");
     if !settings.retenue_rate.is_zero() {
         mention_ids.push("retenue_garantie");
     }
@@ -468,9 +481,21 @@ fn price(
         conditions,
         unmatched,
         warnings,
+        library_items: library
+            .items
+            .iter()
+            .filter(|i| run.measured.iter().any(|m| m.item == i.code))
+            .cloned()
+            .collect(),
+        library_lots: library.lots.clone(),
+        library_info: Some(library.info.clone()),
         measured: run.measured,
         opportunity_id: settings.opportunity_id,
-        settings,
+        // The date is fixed once priced: a later rendering or re-pricing keeps it.
+        settings: EstimateSettings {
+            date: Some(date),
+            ..settings
+        },
     })
 }
 

@@ -9,7 +9,7 @@ use rust_decimal::Decimal;
 use serde::{Deserialize, Serialize};
 
 use crate::clauses::RenderedClause;
-use crate::library::{Unit, VatCategory};
+use crate::library::{LibraryInfo, Lot, PriceItem, PriceLibrary, Unit, VatCategory};
 use crate::profile::FirmProfile;
 use crate::rules::{Measured, SourceRef, Unmatched};
 
@@ -146,6 +146,14 @@ pub struct Estimate {
     pub warnings: Vec<String>,
     /// The measured quantities, kept so the estimate can be re-priced without the documents.
     pub measured: Vec<Measured>,
+    /// The price items and lots the estimate was priced with, so re-pricing new terms or
+    /// rendering another language keeps the library the estimator chose.
+    #[serde(default)]
+    pub library_items: Vec<PriceItem>,
+    #[serde(default)]
+    pub library_lots: Vec<Lot>,
+    #[serde(default)]
+    pub library_info: Option<LibraryInfo>,
     pub settings: EstimateSettings,
     #[serde(skip_serializing_if = "Option::is_none", default)]
     pub opportunity_id: Option<i64>,
@@ -154,6 +162,12 @@ pub struct Estimate {
 impl Estimate {
     pub fn english(&self) -> bool {
         self.language == Language::En
+    }
+
+    /// The library this estimate was priced with (its items used), when it was kept.
+    pub fn library_snapshot(&self) -> Option<PriceLibrary> {
+        let info = self.library_info.clone()?;
+        PriceLibrary::new(info, self.library_lots.clone(), self.library_items.clone()).ok()
     }
 
     /// Every priced line of the base, in print order.

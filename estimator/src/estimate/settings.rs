@@ -60,7 +60,7 @@ pub struct Installment {
 }
 
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
-#[serde(default)]
+#[serde(default, deny_unknown_fields)]
 pub struct EstimateSettings {
     pub language: Language,
     /// Nature of the works, the devis title.
@@ -147,6 +147,11 @@ impl EstimateSettings {
         if let Some(d) = self.deposit_rate {
             rate("deposit_rate", d, Decimal::ONE)?;
         }
+        if self.vat_regime == VatRegime::ReverseCharge && !self.client.is_company {
+            return Err(EstimatorError::Invalid(
+                "reverse charge (autoliquidation) applies between businesses: the client must be a company".into(),
+            ));
+        }
         if self.quantity_decimals > 4 {
             return Err(EstimatorError::Invalid(
                 "quantity_decimals must be at most 4".into(),
@@ -157,7 +162,7 @@ impl EstimateSettings {
             rate(&format!("schedule {:?}", i.label_fr), i.rate, Decimal::ONE)?;
             sum += i.rate;
         }
-        if !self.schedule.is_empty() && sum != Decimal::ONE {
+        if !self.schedule.is_empty() && self.deposit_rate.is_some() && sum != Decimal::ONE {
             return Err(EstimatorError::Invalid(format!(
                 "the deposit and the payment schedule add up to {sum}, not 1"
             )));

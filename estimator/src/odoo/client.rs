@@ -142,7 +142,7 @@ impl OdooClient {
 
     async fn version(&self) -> Result<u32, OdooError> {
         let url = format!("{}/web/version", self.config.url);
-        let res = self.retrying(|| self.http.get(&url).send()).await;
+        let res = self.retrying(true, || self.http.get(&url).send()).await;
         let from_info = |v: &Value| {
             v["version_info"]
                 .get(0)
@@ -173,7 +173,12 @@ impl OdooClient {
 
     /// Sends a request, retrying network errors and gateway errors with backoff. Returns the
     /// status and body of the first answer that is not a transient failure.
-    async fn retrying<F, Fut>(&self, send: F) -> Result<(u16, String), OdooError>
+    ///
+    /// A call that writes (`idempotent` false) is resent only when it cannot have reached
+    /// Odoo (the connection was refused): after a timeout or a gateway error Odoo may have
+    /// committed it, and sending it again would create a second order or message. The job
+    /// that made the call retries it later, after looking for what the first attempt did.
+    async fn retrying<F, Fut>(&self, idempotent: bool, send: F) -> Result<(u16, String), OdooError>
     where
         F: Fn() -> Fut,
         Fut: std::future::Future<Output = reqwest::Result<reqwest::Response>>,
@@ -182,6 +187,7 @@ impl OdooClient {
         let mut attempt = 0;
         loop {
             attempt += 1;
+            // (error, whether resending is safe)
             let outcome = match send().await {
                 Ok(r) => {
                     let status = r.status().as_u16();
@@ -190,21 +196,25 @@ impl OdooClient {
                             if matches!(status, 502..=504)
                                 || (status == 500 && !is_odoo_json(&body)) =>
                         {
-                            Err(OdooError::Transient(format!("HTTP {status}")))
+                            Err((OdooError::Transient(format!("HTTP {status}")), idempotent))
                         }
                         Ok(body) => Ok((status, body)),
-                        Err(e) => Err(OdooError::Transient(describe(&e))),
+                        Err(e) => Err((OdooError::Transient(describe(&e)), idempotent)),
                     }
                 }
-                Err(e) => Err(OdooError::Transient(describe(&e))),
+                Err(e) => Err((
+                    OdooError::Transient(describe(&e)),
+                    idempotent || e.is_connect(),
+                )),
             };
             match outcome {
-                Err(e) if attempt <= self.config.retries => {
+                Err((e, true)) if attempt <= self.config.retries => {
                     tracing::warn!(attempt, error = %e, "Odoo call failed, retrying");
                     tokio::time::sleep(delay).await;
                     delay = (delay * 3).min(Duration::from_secs(10));
                 }
-                other => return other,
+                Err((e, _)) => return Err(e),
+                Ok(ok) => return Ok(ok),
             }
         }
     }
@@ -218,7 +228,7 @@ impl OdooClient {
         let url = format!("{}/xmlrpc/2/{service}", self.config.url);
         let body = xmlrpc::request(method, params);
         let (status, text) = self
-            .retrying(|| {
+            .retrying(reads_only(service, params), || {
                 self.http
                     .post(&url)
                     .header("content-type", "text/xml")
@@ -245,7 +255,9 @@ impl OdooClient {
         let body = json!({"jsonrpc": "2.0", "method": "call", "id": 1,
             "params": {"service": service, "method": method, "args": args}});
         let (status, text) = self
-            .retrying(|| self.http.post(&url).json(&body).send())
+            .retrying(reads_only(service, &args), || {
+                self.http.post(&url).json(&body).send()
+            })
             .await?;
         if status != 200 {
             return Err(status_error(status, &text));
@@ -310,7 +322,7 @@ impl OdooClient {
                 }
                 let body = Value::Object(body);
                 let (status, text) = self
-                    .retrying(|| {
+                    .retrying(is_read(method), || {
                         self.http
                             .post(&url)
                             .bearer_auth(&self.config.key)
@@ -411,6 +423,19 @@ impl OdooClient {
             .copied()
             .ok_or_else(|| OdooError::Protocol("message_post returned no id".into()))
     }
+}
+
+/// Methods that only read: safe to send again after a timeout.
+fn is_read(method: &str) -> bool {
+    matches!(
+        method,
+        "search_read" | "read" | "search" | "search_count" | "fields_get" | "name_search"
+    )
+}
+
+/// Whether an RPC call only reads: `common` calls do, and `execute_kw` of a read method.
+fn reads_only(service: &str, params: &[Value]) -> bool {
+    service == "common" || params.get(4).and_then(Value::as_str).is_some_and(is_read)
 }
 
 pub(crate) fn ids_of(v: Value) -> Result<Vec<i64>, OdooError> {

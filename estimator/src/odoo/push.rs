@@ -57,10 +57,12 @@ async fn partner(odoo: &OdooClient, e: &Estimate) -> Result<i64, OdooError> {
     } else {
         c.name.trim()
     };
+    // The email identifies a client; a name alone only when there is no email (two
+    // "Martin" are not the same customer).
     let domain = if c.email.is_empty() {
         json!([["name", "=", name]])
     } else {
-        json!(["|", ["email", "=", c.email], ["name", "=", name]])
+        json!([["email", "=ilike", c.email]])
     };
     if let Some(p) = odoo
         .search_read("res.partner", domain, &["id"], Some(1))
@@ -88,7 +90,7 @@ async fn partner(odoo: &OdooClient, e: &Estimate) -> Result<i64, OdooError> {
             vals[k] = json!(v);
         }
     }
-    Ok(odoo.create("res.partner", vec![vals]).await?[0])
+    first_id(odoo.create("res.partner", vec![vals]).await?)
 }
 
 async fn uoms(odoo: &OdooClient) -> Result<BTreeMap<String, i64>, OdooError> {
@@ -205,22 +207,45 @@ fn order_lines(
     for v in &e.variants {
         sections.push((v.name.clone(), v.lots.as_slice()));
     }
+    let reverse_charge = e.vat_regime == crate::estimate::VatRegime::ReverseCharge;
     for (variant, lots) in sections {
         for lot in lots {
             let title = if variant.is_empty() {
                 lot.name.clone()
+            } else if e.english() {
+                format!("Option {variant} (not included) — {}", lot.name)
             } else {
-                format!("Option {variant} — {}", lot.name)
+                format!("Option {variant} (non comprise) — {}", lot.name)
             };
             cmds.push(
                 json!([0, 0, {"display_type": "line_section", "name": title, "sequence": seq}]),
             );
             seq += 1;
             for l in &lot.lines {
+                if !variant.is_empty() {
+                    // Options are described, not ordered: the quotation's total stays the
+                    // devis's base total.
+                    let text = format!(
+                        "[{}] {} — {} {} x {} € = {} € HT",
+                        l.code,
+                        l.designation,
+                        l.quantity.normalize(),
+                        l.unit.label(),
+                        l.unit_price,
+                        l.total
+                    );
+                    cmds.push(
+                        json!([0, 0, {"display_type": "line_note", "name": text, "sequence": seq}]),
+                    );
+                    seq += 1;
+                    continue;
+                }
                 let rate = (l.vat_rate * Decimal::new(100_000, 0))
                     .to_i64()
                     .unwrap_or(0);
                 let tax = match taxes.get(&rate) {
+                    // Autoliquidation: no tax on the quotation, the mention says why.
+                    _ if reverse_charge => Vec::new(),
                     Some(t) => vec![*t],
                     None if rate == 0 => Vec::new(),
                     None => {
@@ -232,7 +257,9 @@ fn order_lines(
                 };
                 let name = format!("[{}] {}", l.code, l.designation);
                 let mut vals = json!({
-                    "product_id": products[&l.code],
+                    "product_id": products.get(&l.code).ok_or_else(|| {
+                        OdooError::Protocol(format!("no product was made for {}", l.code))
+                    })?,
                     "name": if l.group.is_empty() { name } else { format!("{name} ({})", l.group) },
                     "product_uom_qty": f(l.quantity),
                     "price_unit": f(l.unit_price),
@@ -303,7 +330,10 @@ pub async fn push_estimate(
         None => {
             let mut vals = header.clone();
             vals["order_line"] = Value::Array(lines);
-            (odoo.create("sale.order", vec![vals]).await?[0], true)
+            (
+                first_id(odoo.create("sale.order", vec![vals]).await?)?,
+                true,
+            )
         }
     };
     let order_name = odoo
@@ -356,7 +386,10 @@ pub async fn push_estimate(
             None => {
                 let vals = json!({"name": file_name, "type": "binary", "datas": datas,
                     "res_model": model, "res_id": res_id, "mimetype": "application/pdf"});
-                (odoo.create("ir.attachment", vec![vals]).await?[0], true)
+                (
+                    first_id(odoo.create("ir.attachment", vec![vals]).await?)?,
+                    true,
+                )
             }
         };
         if model == "sale.order" {
@@ -374,6 +407,12 @@ pub async fn push_estimate(
         attachment_id,
         message_ids,
     })
+}
+
+fn first_id(ids: Vec<i64>) -> Result<i64, OdooError> {
+    ids.first()
+        .copied()
+        .ok_or_else(|| OdooError::Protocol("create returned no id".into()))
 }
 
 /// Terms printed in the order's note: payment schedule and validity.

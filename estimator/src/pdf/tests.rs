@@ -180,6 +180,9 @@ pub(crate) fn synthetic(count: usize, language: Language, regime: VatRegime) -> 
         unmatched: Vec::new(),
         warnings: Vec::new(),
         measured: Vec::new(),
+        library_items: Vec::new(),
+        library_lots: Vec::new(),
+        library_info: None,
         settings: EstimateSettings {
             language,
             start_date: NaiveDate::from_ymd_opt(2026, 6, 1),

@@ -179,7 +179,9 @@ impl Acc {
 /// Checks an evaluated quantity: a line is never priced on NaN, infinity or a negative value.
 fn quantity_of(v: Value) -> Result<f64, String> {
     match v {
-        Value::Num(x) if x.is_finite() && x >= 0.0 => Ok(x),
+        // Above a billion units a quantity is a unit or model error, and it would overflow
+        // the decimal arithmetic of prices.
+        Value::Num(x) if x.is_finite() && (0.0..=1e9).contains(&x) => Ok(x),
         Value::Num(x) => Err(format!("the quantity is {x}, not a measure")),
         Value::Text(t) => Err(format!("the quantity is the text {t:?}")),
         Value::Missing(m) => Err(format!("missing {m}")),

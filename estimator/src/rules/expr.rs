@@ -221,7 +221,15 @@ struct Parser {
     toks: Vec<(Tok, usize)>,
     pos: usize,
     end: usize,
+    /// Nesting so far: a rule file is user input, and unbounded recursion would overflow
+    /// the stack and abort the whole server.
+    depth: usize,
 }
+
+/// Deepest nesting of parentheses, calls and prefix operators an expression may have.
+const MAX_DEPTH: usize = 64;
+/// Longest expression accepted, in characters.
+const MAX_LEN: usize = 4096;
 
 impl Parser {
     fn peek(&self) -> Option<&Tok> {
@@ -247,7 +255,20 @@ impl Parser {
         }
         hit
     }
+    fn deeper(&mut self) -> Result<(), ParseError> {
+        self.depth += 1;
+        if self.depth > MAX_DEPTH {
+            return self.err(format!("nested more than {MAX_DEPTH} levels deep"));
+        }
+        Ok(())
+    }
     fn or(&mut self) -> Result<Node, ParseError> {
+        self.deeper()?;
+        let r = self.or_inner();
+        self.depth -= 1;
+        r
+    }
+    fn or_inner(&mut self) -> Result<Node, ParseError> {
         let mut l = self.and()?;
         while self.eat_sym("or") {
             l = Node::Bin(Op::Or, Box::new(l), Box::new(self.and()?));
@@ -263,7 +284,10 @@ impl Parser {
     }
     fn not(&mut self) -> Result<Node, ParseError> {
         if self.eat_sym("not") {
-            return Ok(Node::Not(Box::new(self.not()?)));
+            self.deeper()?;
+            let inner = self.not();
+            self.depth -= 1;
+            return Ok(Node::Not(Box::new(inner?)));
         }
         self.cmp()
     }
@@ -309,7 +333,10 @@ impl Parser {
     }
     fn unary(&mut self) -> Result<Node, ParseError> {
         if self.eat_sym("-") {
-            return Ok(Node::Neg(Box::new(self.unary()?)));
+            self.deeper()?;
+            let inner = self.unary();
+            self.depth -= 1;
+            return Ok(Node::Neg(Box::new(inner?)));
         }
         self.primary()
     }
@@ -380,11 +407,18 @@ impl Parser {
 
 impl Expr {
     pub fn parse(src: &str) -> Result<Expr, ParseError> {
+        if src.len() > MAX_LEN {
+            return Err(ParseError {
+                column: MAX_LEN,
+                reason: format!("longer than {MAX_LEN} characters"),
+            });
+        }
         let toks = lex(src)?;
         let mut p = Parser {
             toks,
             pos: 0,
             end: src.chars().count(),
+            depth: 0,
         };
         let root = p.or()?;
         if p.pos != p.toks.len() {
@@ -570,5 +604,12 @@ mod tests {
         assert_eq!(Expr::parse("(1 + 2").unwrap_err().reason, "expected ')'");
         assert_eq!(Expr::parse("2 $ 3").unwrap_err().column, 3);
         assert!(Expr::parse("round(1, 2, 3)").is_err());
+        // Hostile nesting is refused, not a stack overflow.
+        let deep = format!("{}1{}", "(".repeat(5000), ")".repeat(5000));
+        assert!(Expr::parse(&deep).unwrap_err().reason.contains("longer"));
+        let deep = format!("{}1{}", "(".repeat(1000), ")".repeat(1000));
+        assert!(Expr::parse(&deep).unwrap_err().reason.contains("nested"));
+        assert!(Expr::parse(&"- ".repeat(1000)).is_err());
+        assert!(Expr::parse(&format!("{}1{}", "(".repeat(30), ")".repeat(30))).is_ok());
     }
 }

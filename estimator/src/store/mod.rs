@@ -223,24 +223,7 @@ impl Store {
         .bind(serde_json::to_string(estimate).map_err(json_err)?)
         .execute(&mut *tx)
         .await?;
-        for (i, t) in takeoffs.iter().enumerate() {
-            let sha = estimate
-                .documents
-                .get(i)
-                .map(|d| d.sha256.clone())
-                .unwrap_or_default();
-            sqlx::query(
-                "INSERT INTO documents (estimate_id, position, file, sha256, takeoff) \
-                 VALUES ($1, $2, $3, $4, $5)",
-            )
-            .bind(&estimate.id)
-            .bind(i as i64)
-            .bind(&t.file)
-            .bind(sha)
-            .bind(serde_json::to_string(t).map_err(json_err)?)
-            .execute(&mut *tx)
-            .await?;
-        }
+        insert_documents(&mut tx, estimate, takeoffs).await?;
         for job in jobs {
             outbox::enqueue_in(&mut tx, job, now).await?;
         }
@@ -250,7 +233,12 @@ impl Store {
 
     /// Replaces an estimate by its next version (re-pricing). Fails if someone else stored a
     /// newer version meanwhile, instead of overwriting it.
-    pub async fn update_estimate(&self, estimate: &Estimate, jobs: &[NewJob]) -> Result<()> {
+    pub async fn update_estimate(
+        &self,
+        estimate: &Estimate,
+        takeoffs: Option<&[Takeoff]>,
+        jobs: &[NewJob],
+    ) -> Result<()> {
         let mut tx = self.pool.begin().await?;
         let now = now_ms();
         let done = sqlx::query(
@@ -271,11 +259,19 @@ impl Store {
         .execute(&mut *tx)
         .await?;
         if done.rows_affected() != 1 {
-            return Err(EstimatorError::Invalid(format!(
+            return Err(EstimatorError::Conflict(format!(
                 "estimate {} changed meanwhile (expected version {}); reload and retry",
                 estimate.id,
                 estimate.version - 1
             )));
+        }
+        if let Some(takeoffs) = takeoffs {
+            // New documents replace the old ones.
+            sqlx::query("DELETE FROM documents WHERE estimate_id = $1")
+                .bind(&estimate.id)
+                .execute(&mut *tx)
+                .await?;
+            insert_documents(&mut tx, estimate, takeoffs).await?;
         }
         for job in jobs {
             outbox::enqueue_in(&mut tx, job, now).await?;
@@ -429,6 +425,32 @@ impl Store {
         .await?;
         Ok(())
     }
+}
+
+async fn insert_documents(
+    tx: &mut sqlx::Transaction<'_, sqlx::Any>,
+    estimate: &Estimate,
+    takeoffs: &[Takeoff],
+) -> Result<()> {
+    for (i, t) in takeoffs.iter().enumerate() {
+        let sha = estimate
+            .documents
+            .get(i)
+            .map(|d| d.sha256.clone())
+            .unwrap_or_default();
+        sqlx::query(
+            "INSERT INTO documents (estimate_id, position, file, sha256, takeoff) \
+             VALUES ($1, $2, $3, $4, $5)",
+        )
+        .bind(&estimate.id)
+        .bind(i as i64)
+        .bind(&t.file)
+        .bind(sha)
+        .bind(serde_json::to_string(t).map_err(json_err)?)
+        .execute(&mut **tx)
+        .await?;
+    }
+    Ok(())
 }
 
 /// Hides the password of a database URL in messages and logs.

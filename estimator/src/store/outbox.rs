@@ -120,36 +120,61 @@ impl Store {
         row.as_ref().map(job_of).transpose()
     }
 
-    /// Marks a job done; if it was re-armed while running, it becomes pending again.
-    pub async fn complete(&self, id: i64, result: &str) -> Result<()> {
-        sqlx::query(
+    /// Marks a job done; if it was re-armed while running, it becomes pending again. Only
+    /// the worker holding the lease may: false when the lease was lost to another worker.
+    pub async fn complete(&self, id: i64, worker: &str, result: &str) -> Result<bool> {
+        let done = sqlx::query(
             "UPDATE outbox SET state = CASE WHEN rerun = 1 THEN 'pending' ELSE 'done' END, \
              attempts = CASE WHEN rerun = 1 THEN 0 ELSE attempts END, rerun = 0, \
-             result = $1, locked_by = NULL, locked_until = NULL, updated_at = $2 WHERE id = $3",
+             result = $1, locked_by = NULL, locked_until = NULL, updated_at = $2 \
+             WHERE id = $3 AND locked_by = $4 AND state = 'running'",
         )
         .bind(result)
         .bind(now_ms())
         .bind(id)
+        .bind(worker)
         .execute(&self.pool)
         .await?;
-        Ok(())
+        Ok(done.rows_affected() == 1)
     }
 
-    /// Records a failure: retried at `retry_at_ms`, or failed for good when `None`.
-    pub async fn fail(&self, id: i64, error: &str, retry_at_ms: Option<i64>) -> Result<()> {
-        sqlx::query(
+    /// Extends a running job's lease; false when it was lost.
+    pub async fn renew(&self, id: i64, worker: &str, lease_ms: i64) -> Result<bool> {
+        let done = sqlx::query(
+            "UPDATE outbox SET locked_until = $1 WHERE id = $2 AND locked_by = $3 AND state = 'running'",
+        )
+        .bind(now_ms() + lease_ms)
+        .bind(id)
+        .bind(worker)
+        .execute(&self.pool)
+        .await?;
+        Ok(done.rows_affected() == 1)
+    }
+
+    /// Records a failure: retried at `retry_at_ms`, or failed for good when `None`. Only
+    /// the worker holding the lease may; false when it was lost.
+    pub async fn fail(
+        &self,
+        id: i64,
+        worker: &str,
+        error: &str,
+        retry_at_ms: Option<i64>,
+    ) -> Result<bool> {
+        let done = sqlx::query(
             "UPDATE outbox SET state = CASE WHEN $1 = 1 OR rerun = 1 THEN 'pending' ELSE 'failed' END, \
              next_attempt_at = $2, rerun = 0, last_error = $3, locked_by = NULL, \
-             locked_until = NULL, updated_at = $4 WHERE id = $5",
+             locked_until = NULL, updated_at = $4 WHERE id = $5 AND locked_by = $6 \
+             AND state = 'running'",
         )
         .bind(i64::from(retry_at_ms.is_some()))
         .bind(retry_at_ms.unwrap_or_else(now_ms))
         .bind(error)
         .bind(now_ms())
         .bind(id)
+        .bind(worker)
         .execute(&self.pool)
         .await?;
-        Ok(())
+        Ok(done.rows_affected() == 1)
     }
 
     pub async fn job(&self, key: &str) -> Result<Option<Job>> {

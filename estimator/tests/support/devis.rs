@@ -1,0 +1,128 @@
+//! Estimates to push: the project's sample house priced with the sample library, for a
+//! client and an opportunity chosen by the test, and a re-priced version of it.
+
+use std::path::Path;
+use std::sync::OnceLock;
+
+use chantier_bim::takeoff::Takeoff;
+use chantier_estimator::clauses::ClauseLibrary;
+use chantier_estimator::estimate::{self, Estimate, EstimateSettings, Inputs, Party, VatRegime};
+use chantier_estimator::library::PriceLibrary;
+use chantier_estimator::profile::FirmProfile;
+use chantier_estimator::rules::RuleSet;
+use rust_decimal::Decimal;
+
+/// The takeoff of the sample house, measured once per test binary.
+fn takeoff() -> &'static Takeoff {
+    static TAKEOFF: OnceLock<Takeoff> = OnceLock::new();
+    TAKEOFF.get_or_init(|| {
+        let path = Path::new(concat!(
+            env!("CARGO_MANIFEST_DIR"),
+            "/../datasets/sample_house/maison.ifc"
+        ));
+        chantier_bim::takeoff_path(path, None, &chantier_bim::Limits::default())
+            .unwrap_or_else(|e| panic!("takeoff of {}: {e}", path.display()))
+    })
+}
+
+/// Settings for a client named `client` (also used as the devis title, so every test's
+/// estimate is told apart in Odoo), answering the opportunity `lead`.
+pub fn settings(client: &str, lead: Option<i64>) -> EstimateSettings {
+    EstimateSettings {
+        title: format!("Maison individuelle R+1 — {client}"),
+        client: Party {
+            name: client.into(),
+            address: vec!["12 rue X".into(), "69003 Lyon".into()],
+            ..Party::default()
+        },
+        site_address: vec![
+            "Lot 4, allée des Cèdres".into(),
+            "69370 Saint-Didier".into(),
+        ],
+        opportunity_id: lead,
+        ..EstimateSettings::default()
+    }
+}
+
+/// The sample house priced for `client`, version 1, with a fresh reference.
+pub fn house(client: &str, lead: Option<i64>) -> Estimate {
+    estimate::build(
+        Inputs {
+            takeoffs: std::slice::from_ref(takeoff()),
+            documents: &[],
+            library: &PriceLibrary::sample(),
+            rules: &RuleSet::sample(),
+            clauses: &ClauseLibrary::sample(),
+            firm: &FirmProfile::sample(),
+        },
+        settings(client, lead),
+    )
+    .expect("the sample house prices")
+}
+
+/// The same estimate priced again with a higher margin and the renovation VAT regime
+/// (10 % and 5.5 % lines): same reference, next version, other prices and taxes.
+pub fn repriced(previous: &Estimate) -> Estimate {
+    let settings = EstimateSettings {
+        margin_rate: Decimal::new(12, 2),
+        vat_regime: VatRegime::Renovation,
+        ..previous.settings.clone()
+    };
+    estimate::reprice(
+        previous,
+        &PriceLibrary::sample(),
+        &ClauseLibrary::sample(),
+        &FirmProfile::sample(),
+        settings,
+    )
+    .expect("the sample house re-prices")
+}
+
+/// A small valid PDF naming the estimate, enough for the connector (which only base64-encodes
+/// it); distinct per reference and version so a wrong attachment is caught.
+pub fn pdf(e: &Estimate) -> Vec<u8> {
+    format!(
+        "%PDF-1.4\n1 0 obj<</Type/Catalog/Pages 2 0 R>>endobj\n\
+         2 0 obj<</Type/Pages/Kids[3 0 R]/Count 1>>endobj\n\
+         3 0 obj<</Type/Page/Parent 2 0 R/MediaBox[0 0 200 200]>>endobj\n\
+         % {} v{}\ntrailer<</Root 1 0 R>>\n%%EOF\n",
+        e.reference, e.version
+    )
+    .into_bytes()
+}
+
+/// What a quotation's lines must be, in order: per lot a section, then the lot's lines as
+/// `"[code] designation (group)"`; then the options' lots. `(display_type or "", name)`.
+pub fn expected_lines(e: &Estimate) -> Vec<(String, String)> {
+    let mut lots: Vec<(String, &chantier_estimator::estimate::LotSection)> =
+        e.lots.iter().map(|l| (l.name.clone(), l)).collect();
+    for v in &e.variants {
+        lots.extend(
+            v.lots
+                .iter()
+                .map(|l| (format!("Option {} — {}", v.name, l.name), l)),
+        );
+    }
+    let mut out = Vec::new();
+    for (title, lot) in lots {
+        out.push(("line_section".to_string(), title));
+        for l in &lot.lines {
+            let name = format!("[{}] {}", l.code, l.designation);
+            let name = if l.group.is_empty() {
+                name
+            } else {
+                format!("{name} ({})", l.group)
+            };
+            out.push((String::new(), name));
+        }
+    }
+    out
+}
+
+/// A line as read from Odoo, in the form of [`expected_lines`].
+pub fn line_key(l: &serde_json::Value) -> (String, String) {
+    (
+        l["display_type"].as_str().unwrap_or_default().to_string(),
+        l["name"].as_str().unwrap_or_default().to_string(),
+    )
+}

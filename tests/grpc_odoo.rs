@@ -1,0 +1,363 @@
+//! The Odoo round trip through the real `chantier serve` binary against the Odoo stand-in
+//! (answers recorded from a real Odoo 19): an estimate pushed onto an opportunity, a duplicate
+//! push that changes nothing, Odoo's webhook answered with a quotation built from the lead's
+//! attached plans, and a rejected key that writes nothing.
+
+#[path = "../estimator/tests/support/mod.rs"]
+mod support;
+
+use std::process::{Child, Command, Stdio};
+use std::time::Duration;
+
+use base64::Engine;
+use chantier_proto::v1 as pb;
+use pb::estimate_service_client::EstimateServiceClient;
+use serde_json::{Value, json};
+use support::odoo_standin::{self, StandIn};
+use tonic::Code;
+use tonic::transport::Channel;
+
+struct Server {
+    child: Child,
+    webhook: String,
+    _data: tempfile::TempDir,
+}
+
+impl Drop for Server {
+    fn drop(&mut self) {
+        let _ = self.child.kill();
+        let _ = self.child.wait();
+    }
+}
+
+fn free_port() -> u16 {
+    std::net::TcpListener::bind("127.0.0.1:0")
+        .unwrap()
+        .local_addr()
+        .unwrap()
+        .port()
+}
+
+const SECRET: &str = "s3cret-webhook-token-0123456789";
+
+async fn start(odoo: &StandIn, key: &str) -> (Server, EstimateServiceClient<Channel>) {
+    let data = tempfile::tempdir().unwrap();
+    let addr = format!("127.0.0.1:{}", free_port());
+    let hook = format!("127.0.0.1:{}", free_port());
+    let child = Command::new(env!("CARGO_BIN_EXE_chantier"))
+        .args(["serve", "--listen", &addr, "--webhook-listen", &hook])
+        .env("CHANTIER_LOG", "error")
+        .env("CHANTIER_DATA_DIR", data.path())
+        .env("CHANTIER_ODOO_URL", &odoo.url)
+        .env("CHANTIER_ODOO_DB", &odoo.db)
+        .env("CHANTIER_ODOO_USER", &odoo.user)
+        .env("CHANTIER_ODOO_KEY", key)
+        .env("CHANTIER_WEBHOOK_SECRET", SECRET)
+        .stdout(Stdio::null())
+        .stderr(Stdio::inherit())
+        .spawn()
+        .unwrap();
+    let server = Server {
+        child,
+        webhook: format!("http://{hook}/odoo/webhook"),
+        _data: data,
+    };
+    for _ in 0..300 {
+        if let Ok(ch) = Channel::from_shared(format!("http://{addr}"))
+            .unwrap()
+            .connect()
+            .await
+        {
+            let mut health = tonic_health::pb::health_client::HealthClient::new(ch.clone());
+            let req = tonic_health::pb::HealthCheckRequest {
+                service: "chantier.v1.EstimateService".into(),
+            };
+            if health.check(req).await.is_ok() {
+                return (server, EstimateServiceClient::new(ch));
+            }
+        }
+        tokio::time::sleep(Duration::from_millis(50)).await;
+    }
+    panic!("server never became healthy");
+}
+
+fn house() -> Vec<(String, Vec<u8>)> {
+    let dir = std::path::Path::new(env!("CARGO_MANIFEST_DIR")).join("datasets/sample_house");
+    ["maison.ifc", "maison-rdc.dxf"]
+        .iter()
+        .map(|f| (f.to_string(), std::fs::read(dir.join(f)).unwrap()))
+        .collect()
+}
+
+fn upload(header: pb::EstimateHeader) -> Vec<pb::CreateEstimateRequest> {
+    use pb::create_estimate_request::Part;
+    let mut msgs = vec![pb::CreateEstimateRequest {
+        part: Some(Part::Header(header)),
+    }];
+    for (name, bytes) in house() {
+        msgs.push(pb::CreateEstimateRequest {
+            part: Some(Part::Document(pb::DocumentStart {
+                file_name: name,
+                format_hint: String::new(),
+            })),
+        });
+        for c in bytes.chunks(64 << 10) {
+            msgs.push(pb::CreateEstimateRequest {
+                part: Some(Part::Chunk(c.to_vec())),
+            });
+        }
+    }
+    msgs
+}
+
+fn lead(odoo: &StandIn, name: &str) -> i64 {
+    odoo.create(
+        "crm.lead",
+        json!({"name": name, "type": "opportunity", "partner_name": "SCI Les Tilleuls",
+               "street": "3 allée des Tilleuls", "zip": "69130", "city": "Écully",
+               "email_from": "contact@tilleuls.example"}),
+    )
+}
+
+fn many2one(v: &Value) -> Option<i64> {
+    v.as_i64().or_else(|| v.get(0).and_then(Value::as_i64))
+}
+
+#[tokio::test]
+async fn estimate_pushed_onto_an_opportunity_once() {
+    let odoo = odoo_standin::start(odoo_standin::Options::default()).await;
+    let (_server, mut c) = start(&odoo, &odoo.key).await;
+    let lead_id = lead(&odoo, "Maison des Tilleuls");
+    let settings = pb::EstimateSettings {
+        title: "Maison individuelle".into(),
+        client: Some(pb::Party {
+            name: "SCI Les Tilleuls".into(),
+            is_company: true,
+            ..Default::default()
+        }),
+        site_address: vec!["12 chemin des Vignes".into(), "69130 Écully".into()],
+        opportunity_id: lead_id,
+        ..Default::default()
+    };
+    let header = pb::EstimateHeader {
+        settings: Some(settings),
+        push_to_odoo: true,
+        ..Default::default()
+    };
+    let e = c
+        .create_estimate(tokio_stream::iter(upload(header)))
+        .await
+        .unwrap()
+        .into_inner();
+    let pushed = c
+        .push_to_odoo(pb::PushToOdooRequest { id: e.id.clone() })
+        .await
+        .unwrap()
+        .into_inner();
+    assert_eq!(pushed.state, "done", "{pushed:?}");
+    let orders = odoo.orders();
+    assert_eq!(orders.len(), 1, "one quotation, however many pushes");
+    let order = &orders[0];
+    assert_eq!(order["client_order_ref"], e.reference.as_str());
+    assert_eq!(many2one(&order["opportunity_id"]), Some(lead_id));
+    assert_eq!(order["id"].as_i64(), Some(pushed.order_id));
+    let lines = odoo.order_lines(pushed.order_id);
+    let sections = lines
+        .iter()
+        .filter(|l| l["display_type"] == "line_section")
+        .count();
+    let priced = lines
+        .iter()
+        .filter(|l| l["display_type"].is_null() || l["display_type"] == false)
+        .count();
+    let notes = lines
+        .iter()
+        .filter(|l| l["display_type"] == "line_note")
+        .count();
+    let variant_lots: usize = e.variants.iter().map(|v| v.lots.len()).sum();
+    let variant_lines: usize = e
+        .variants
+        .iter()
+        .flat_map(|v| &v.lots)
+        .map(|l| l.lines.len())
+        .sum();
+    assert_eq!(sections, e.lots.len() + variant_lots);
+    assert_eq!(priced, e.lots.iter().map(|l| l.lines.len()).sum::<usize>());
+    assert_eq!(notes, variant_lines, "options as notes");
+    let pdfs: Vec<Value> = odoo
+        .attachments()
+        .into_iter()
+        .filter(|a| a["mimetype"] == "application/pdf")
+        .collect();
+    assert_eq!(pdfs.len(), 2, "the PDF on the order and on the opportunity");
+    let pdf = base64::engine::general_purpose::STANDARD
+        .decode(pdfs[0]["datas"].as_str().unwrap())
+        .unwrap();
+    assert!(pdf.starts_with(b"%PDF-"));
+    let messages = odoo.messages().len();
+    assert!(
+        messages >= 2,
+        "a message on the order and one on the opportunity"
+    );
+
+    // A duplicate request changes nothing in Odoo.
+    let again = c
+        .push_to_odoo(pb::PushToOdooRequest { id: e.id.clone() })
+        .await
+        .unwrap()
+        .into_inner();
+    assert_eq!(
+        (again.state.as_str(), again.order_id),
+        ("done", pushed.order_id)
+    );
+    assert_eq!(odoo.orders().len(), 1);
+    assert_eq!(odoo.messages().len(), messages);
+
+    // Re-pricing updates the same draft and attaches the new version.
+    let mut s = pb::EstimateSettings {
+        client: Some(pb::Party {
+            name: "SCI Les Tilleuls".into(),
+            is_company: true,
+            ..Default::default()
+        }),
+        opportunity_id: lead_id,
+        ..Default::default()
+    };
+    s.margin_rate = "0.2".into();
+    let v2 = c
+        .reprice_estimate(pb::RepriceEstimateRequest {
+            id: e.id.clone(),
+            settings: Some(s),
+            ..Default::default()
+        })
+        .await
+        .unwrap()
+        .into_inner();
+    let r = c
+        .push_to_odoo(pb::PushToOdooRequest { id: e.id.clone() })
+        .await
+        .unwrap()
+        .into_inner();
+    assert_eq!((r.order_id, r.created), (pushed.order_id, false));
+    assert_eq!(odoo.orders().len(), 1);
+    let total: f64 = odoo.orders()[0]["amount_untaxed"].as_f64().unwrap();
+    let ht: f64 = v2.total_ht.parse().unwrap();
+    // Options are described in notes, not ordered: Odoo's total is the devis's base (to
+    // float rounding of the stand-in's line subtotals: a few cents over 50 lines).
+    assert!((total - ht).abs() < 0.05, "Odoo {total} vs devis {ht}");
+    assert!(
+        odoo.attachments()
+            .iter()
+            .any(|a| a["name"].as_str().unwrap_or_default().ends_with("v2.pdf"))
+    );
+}
+
+#[tokio::test]
+async fn odoo_webhook_gets_a_quotation_from_the_lead_plans() {
+    let odoo = odoo_standin::start(odoo_standin::Options::default()).await;
+    let (server, _c) = start(&odoo, &odoo.key).await;
+    let lead_id = lead(&odoo, "Extension maison Martin");
+    for (name, bytes) in house() {
+        odoo.create(
+            "ir.attachment",
+            json!({"name": name, "type": "binary", "res_model": "crm.lead", "res_id": lead_id,
+                   "datas": base64::engine::general_purpose::STANDARD.encode(bytes)}),
+        );
+    }
+    let http = reqwest::Client::new();
+    let body =
+        json!({"_action": "chantier(#1)", "_id": lead_id, "_model": "crm.lead", "id": lead_id});
+    let wrong = http
+        .post(format!("{}/wrong-secret-0000000000", server.webhook))
+        .json(&body)
+        .send()
+        .await
+        .unwrap();
+    assert_eq!(wrong.status().as_u16(), 401);
+    let started = std::time::Instant::now();
+    let r = http
+        .post(format!("{}/{SECRET}", server.webhook))
+        .json(&body)
+        .send()
+        .await
+        .unwrap();
+    assert_eq!(r.status().as_u16(), 202);
+    // Odoo waits one second, no more, and never retries: the answer comes before the work.
+    assert!(
+        started.elapsed() < Duration::from_secs(1),
+        "{:?}",
+        started.elapsed()
+    );
+    let mut order = None;
+    for _ in 0..600 {
+        order = odoo
+            .orders()
+            .into_iter()
+            .find(|o| many2one(&o["opportunity_id"]) == Some(lead_id));
+        if order.is_some() {
+            break;
+        }
+        tokio::time::sleep(Duration::from_millis(100)).await;
+    }
+    let order = order.expect("a quotation on the opportunity");
+    assert!(
+        order["client_order_ref"]
+            .as_str()
+            .unwrap()
+            .starts_with("DEV-")
+    );
+    assert!(
+        odoo.messages()
+            .iter()
+            .any(|m| m["model"] == "crm.lead" && m["res_id"].as_i64() == Some(lead_id)),
+        "a message on the lead"
+    );
+    let partner = many2one(&order["partner_id"]).unwrap();
+    let p = odoo
+        .partners()
+        .into_iter()
+        .find(|p| p["id"].as_i64() == Some(partner))
+        .unwrap();
+    assert_eq!(p["name"], "SCI Les Tilleuls");
+}
+
+#[tokio::test]
+async fn a_rejected_key_is_a_clear_error_and_writes_nothing() {
+    let odoo = odoo_standin::start(odoo_standin::Options::default()).await;
+    let (_server, mut c) = start(&odoo, "0000000000000000000000000000000000000000").await;
+    let header = pb::EstimateHeader {
+        settings: Some(pb::EstimateSettings {
+            client: Some(pb::Party {
+                name: "Client".into(),
+                ..Default::default()
+            }),
+            ..Default::default()
+        }),
+        ..Default::default()
+    };
+    let e = c
+        .create_estimate(tokio_stream::iter(upload(header)))
+        .await
+        .unwrap()
+        .into_inner();
+    let s = c
+        .push_to_odoo(pb::PushToOdooRequest { id: e.id.clone() })
+        .await
+        .unwrap_err();
+    assert_eq!(s.code(), Code::FailedPrecondition, "{s:?}");
+    assert!(
+        s.message().contains("credentials") || s.message().contains("apikey"),
+        "{}",
+        s.message()
+    );
+    assert!(odoo.orders().is_empty() && odoo.partners().iter().all(|p| p["name"] != "Client"));
+    // The estimate itself is kept.
+    assert_eq!(
+        c.get_estimate(pb::GetEstimateRequest { id: e.id })
+            .await
+            .unwrap()
+            .into_inner()
+            .version,
+        1
+    );
+}
