@@ -45,6 +45,9 @@ pub struct Config {
     pub reconcile_secs: u64,
     /// The CRM stage whose opportunities expect a proposal.
     pub proposal_stage: String,
+    /// How long a worker holds an outbox job before another may resume it, in seconds
+    /// (renewed while the job runs; what a crashed worker's job waits).
+    pub job_lease_secs: u64,
     /// Odoo connection; pushes and proposals are refused when absent.
     pub odoo: Option<OdooSection>,
 }
@@ -95,6 +98,7 @@ impl Default for Config {
             webhook_secret: None,
             reconcile_secs: 0,
             proposal_stage: "Proposition".into(),
+            job_lease_secs: 300,
             odoo: None,
         }
     }
@@ -233,6 +237,9 @@ impl Config {
         if let Some(v) = env("CHANTIER_RECONCILE_SECS") {
             self.reconcile_secs = parse("CHANTIER_RECONCILE_SECS", v)?;
         }
+        if let Some(v) = env("CHANTIER_JOB_LEASE_SECS") {
+            self.job_lease_secs = parse("CHANTIER_JOB_LEASE_SECS", v)?;
+        }
         if let Some(v) = env("CHANTIER_PROPOSAL_STAGE") {
             self.proposal_stage = v;
         }
@@ -276,6 +283,9 @@ impl Config {
         }
         if self.request_timeout_secs == 0 {
             bail!("request_timeout_secs must be positive");
+        }
+        if self.job_lease_secs < 2 {
+            bail!("job_lease_secs must be at least 2");
         }
         if let Some(o) = &self.odoo {
             for (k, v) in [("url", &o.url), ("db", &o.db), ("key", &o.key)] {

@@ -41,7 +41,14 @@ fn free_port() -> u16 {
 const SECRET: &str = "s3cret-webhook-token-0123456789";
 
 async fn start(odoo: &StandIn, key: &str) -> (Server, EstimateServiceClient<Channel>) {
-    let data = tempfile::tempdir().unwrap();
+    start_in(odoo, key, tempfile::tempdir().unwrap()).await
+}
+
+async fn start_in(
+    odoo: &StandIn,
+    key: &str,
+    data: tempfile::TempDir,
+) -> (Server, EstimateServiceClient<Channel>) {
     let addr = format!("127.0.0.1:{}", free_port());
     let hook = format!("127.0.0.1:{}", free_port());
     let child = Command::new(env!("CARGO_BIN_EXE_chantier"))
@@ -53,6 +60,7 @@ async fn start(odoo: &StandIn, key: &str) -> (Server, EstimateServiceClient<Chan
         .env("CHANTIER_ODOO_USER", &odoo.user)
         .env("CHANTIER_ODOO_KEY", key)
         .env("CHANTIER_WEBHOOK_SECRET", SECRET)
+        .env("CHANTIER_JOB_LEASE_SECS", "2")
         .stdout(Stdio::null())
         .stderr(Stdio::inherit())
         .spawn()
@@ -359,5 +367,83 @@ async fn a_rejected_key_is_a_clear_error_and_writes_nothing() {
             .into_inner()
             .version,
         1
+    );
+}
+
+/// The server dies after Odoo created the order but before it heard back: the restarted
+/// server resumes the push from its outbox, finds the order by reference, and finishes it
+/// without a second order.
+#[tokio::test]
+async fn a_push_interrupted_by_a_crash_is_resumed_without_a_duplicate() {
+    let odoo = odoo_standin::start(odoo_standin::Options::default()).await;
+    let (mut server, mut c) = start(&odoo, &odoo.key).await;
+    odoo.fail_call_after_commit(
+        "sale.order",
+        "create",
+        1,
+        odoo_standin::Failure::Hang(Duration::from_secs(120)),
+    );
+    let header = pb::EstimateHeader {
+        settings: Some(pb::EstimateSettings {
+            client: Some(pb::Party {
+                name: "SCI Reprise".into(),
+                is_company: true,
+                ..Default::default()
+            }),
+            ..Default::default()
+        }),
+        push_to_odoo: true,
+        ..Default::default()
+    };
+    let e = c
+        .create_estimate(tokio_stream::iter(upload(header)))
+        .await
+        .unwrap()
+        .into_inner();
+    for _ in 0..600 {
+        if odoo.calls("sale.order", "create") > 0 {
+            break;
+        }
+        tokio::time::sleep(Duration::from_millis(50)).await;
+    }
+    assert_eq!(
+        odoo.orders().len(),
+        1,
+        "Odoo has the order; chantier has not heard back"
+    );
+    // kill -9: no shutdown, the job stays leased in the database.
+    server.child.kill().unwrap();
+    server.child.wait().unwrap();
+    let data = std::mem::replace(&mut server._data, tempfile::tempdir().unwrap());
+    drop(server);
+    let (_server, mut c) = start_in(&odoo, &odoo.key, data).await;
+    // Nobody asks again: the restarted worker finds the job in its outbox once the dead
+    // worker's lease has expired.
+    for _ in 0..300 {
+        if odoo
+            .attachments()
+            .iter()
+            .any(|a| a["mimetype"] == "application/pdf")
+        {
+            break;
+        }
+        tokio::time::sleep(Duration::from_millis(100)).await;
+    }
+    let done = c
+        .push_to_odoo(pb::PushToOdooRequest { id: e.id.clone() })
+        .await
+        .ok()
+        .map(|r| r.into_inner())
+        .filter(|r| r.state == "done");
+    let r = done.expect("the push completes after the restart");
+    assert!(
+        !r.created,
+        "the order made before the crash is the one completed"
+    );
+    assert_eq!(odoo.orders().len(), 1, "no second order");
+    assert!(
+        odoo.attachments()
+            .iter()
+            .any(|a| a["mimetype"] == "application/pdf")
     );
 }

@@ -92,6 +92,7 @@ pub async fn serve_on(
             reconcile_every:
                 (config.reconcile_secs > 0).then(|| Duration::from_secs(config.reconcile_secs)),
             proposal_stage: config.proposal_stage.clone(),
+            lease: Duration::from_secs(config.job_lease_secs),
             ..WorkerConfig::default()
         },
         stopped(stop_rx.clone()),
