@@ -143,12 +143,19 @@ impl OdooClient {
     async fn version(&self) -> Result<u32, OdooError> {
         let url = format!("{}/web/version", self.config.url);
         let res = self.retrying(true, || self.http.get(&url).send()).await;
+        // 19 says [19, 0, ...]; SaaS releases say ["saas~18", 3, ...].
         let from_info = |v: &Value| {
-            v["version_info"]
+            let x = v["version_info"]
                 .get(0)
-                .or_else(|| v["server_version_info"].get(0))
-                .and_then(Value::as_u64)
-                .map(|m| m as u32)
+                .or_else(|| v["server_version_info"].get(0))?;
+            x.as_u64().map(|m| m as u32).or_else(|| {
+                x.as_str()?
+                    .trim_start_matches("saas~")
+                    .split('.')
+                    .next()?
+                    .parse()
+                    .ok()
+            })
         };
         if let Ok((200, body)) = res.as_ref().map(|(s, b)| (*s, b))
             && let Ok(v) = serde_json::from_str::<Value>(body)
@@ -510,8 +517,10 @@ fn named_error(name: &str, message: &str) -> OdooError {
     match name {
         "odoo.exceptions.AccessDenied" => OdooError::Auth(m),
         "odoo.exceptions.AccessError" => OdooError::Access(m),
-        "werkzeug.exceptions.NotFound" => OdooError::Missing(m),
+        "werkzeug.exceptions.NotFound" | "builtins.AttributeError" => OdooError::Missing(m),
         n if n.contains("SessionExpired") => OdooError::Auth(m),
+        // The database named in the call does not exist: a configuration error, as JSON-2's 404.
+        _ if m.contains("database") && m.contains("does not exist") => OdooError::Auth(m),
         _ if m.contains("doesn't exist") => OdooError::Missing(m),
         _ => OdooError::Rejected(if name.is_empty() {
             m
@@ -533,6 +542,9 @@ fn fault_error(code: i64, message: &str) -> OdooError {
         .to_string();
     match code {
         3 => OdooError::Auth(message.to_string()),
+        _ if message.contains("database") && message.contains("does not exist") => {
+            OdooError::Auth(last)
+        }
         4 => OdooError::Access(message.to_string()),
         2 if message.contains("doesn't exist") => OdooError::Missing(message.to_string()),
         2 => OdooError::Rejected(message.to_string()),

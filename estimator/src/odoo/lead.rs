@@ -87,16 +87,18 @@ pub async fn plans(
     for r in rows {
         let name = text(&r, "name");
         let ext = name
-            .rsplit('.')
-            .next()
-            .unwrap_or_default()
-            .to_ascii_lowercase();
+            .rsplit_once('.')
+            .map(|(_, e)| e.to_ascii_lowercase())
+            .unwrap_or_default();
         if !extensions.contains(&ext.as_str()) {
             continue;
         }
-        let bytes = base64::engine::general_purpose::STANDARD
-            .decode(r["datas"].as_str().unwrap_or_default())
-            .map_err(|e| OdooError::Protocol(format!("attachment {name}: bad base64: {e}")))?;
+        let bytes =
+            base64::engine::general_purpose::STANDARD
+                .decode(r["datas"].as_str().ok_or_else(|| {
+                    OdooError::Protocol(format!("attachment {name} has no content"))
+                })?)
+                .map_err(|e| OdooError::Protocol(format!("attachment {name}: bad base64: {e}")))?;
         out.push(Attachment {
             id: r["id"].as_i64().unwrap_or_default(),
             name,

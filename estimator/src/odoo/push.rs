@@ -285,9 +285,11 @@ pub async fn push_estimate(
 ) -> Result<PushOutcome, OdooError> {
     let server = odoo.server().await?;
     // Resolve everything first: nothing is written to the order until all of it is known.
+    // Taxes first: a devis Odoo cannot tax is refused before anything is created.
+    let tax = taxes(odoo).await?;
+    check_taxes(e, &tax)?;
     let partner_id = partner(odoo, e).await?;
     let uom = uoms(odoo).await?;
-    let tax = taxes(odoo).await?;
     let products = products(odoo, e, &uom).await?;
     let lines = order_lines(e, server.major, &products, &uom, &tax)?;
 
@@ -381,21 +383,32 @@ pub async fn push_estimate(
                 Some(1),
             )
             .await?;
-        let (att, new) = match found.first().and_then(|a| a["id"].as_i64()) {
-            Some(id) => (id, false),
+        let att = match found.first().and_then(|a| a["id"].as_i64()) {
+            Some(id) => id,
             None => {
                 let vals = json!({"name": file_name, "type": "binary", "datas": datas,
                     "res_model": model, "res_id": res_id, "mimetype": "application/pdf"});
-                (
-                    first_id(odoo.create("ir.attachment", vec![vals]).await?)?,
-                    true,
-                )
+                first_id(odoo.create("ir.attachment", vec![vals]).await?)?
             }
         };
         if model == "sale.order" {
             attachment_id = att;
         }
-        if new {
+        // One message per attachment: a push that failed after attaching still posts it
+        // on the next attempt, and a retry of a complete push posts nothing more.
+        let posted = odoo
+            .search_read(
+                "mail.message",
+                json!([
+                    ["model", "=", model],
+                    ["res_id", "=", res_id],
+                    ["attachment_ids", "in", [att]]
+                ]),
+                &["id"],
+                Some(1),
+            )
+            .await?;
+        if posted.is_empty() {
             message_ids.push(odoo.message_post(model, res_id, &body, &[att]).await?);
         }
     }
@@ -407,6 +420,25 @@ pub async fn push_estimate(
         attachment_id,
         message_ids,
     })
+}
+
+/// Every VAT rate of the devis must exist as a sale tax in Odoo (reverse charge needs none).
+fn check_taxes(e: &Estimate, taxes: &BTreeMap<i64, i64>) -> Result<(), OdooError> {
+    if e.vat_regime == crate::estimate::VatRegime::ReverseCharge {
+        return Ok(());
+    }
+    for l in e.lines() {
+        let rate = (l.vat_rate * Decimal::new(100_000, 0))
+            .to_i64()
+            .unwrap_or(0);
+        if rate != 0 && !taxes.contains_key(&rate) {
+            return Err(OdooError::Rejected(format!(
+                "Odoo has no sale tax of {} % (install the French localisation l10n_fr or create it)",
+                (l.vat_rate * Decimal::ONE_HUNDRED).normalize()
+            )));
+        }
+    }
+    Ok(())
 }
 
 fn first_id(ids: Vec<i64>) -> Result<i64, OdooError> {

@@ -6,11 +6,14 @@ use std::sync::OnceLock;
 
 use chantier_bim::takeoff::Takeoff;
 use chantier_estimator::clauses::ClauseLibrary;
-use chantier_estimator::estimate::{self, Estimate, EstimateSettings, Inputs, Party, VatRegime};
+use chantier_estimator::estimate::{
+    self, Estimate, EstimateSettings, Inputs, Line, Party, VatRegime,
+};
 use chantier_estimator::library::PriceLibrary;
 use chantier_estimator::profile::FirmProfile;
 use chantier_estimator::rules::RuleSet;
 use rust_decimal::Decimal;
+use serde_json::Value;
 
 /// The takeoff of the sample house, measured once per test binary.
 fn takeoff() -> &'static Takeoff {
@@ -91,38 +94,89 @@ pub fn pdf(e: &Estimate) -> Vec<u8> {
     .into_bytes()
 }
 
-/// What a quotation's lines must be, in order: per lot a section, then the lot's lines as
-/// `"[code] designation (group)"`; then the options' lots. `(display_type or "", name)`.
-pub fn expected_lines(e: &Estimate) -> Vec<(String, String)> {
-    let mut lots: Vec<(String, &chantier_estimator::estimate::LotSection)> =
-        e.lots.iter().map(|l| (l.name.clone(), l)).collect();
-    for v in &e.variants {
-        lots.extend(
-            v.lots
-                .iter()
-                .map(|l| (format!("Option {} — {}", v.name, l.name), l)),
+/// Checks a quotation's lines, read in sequence order, against the devis: per lot a section
+/// named after it, then the lot's lines as `[code] designation (group)`, in print order; then
+/// per option lot a section naming the option and the lot, then one line per option line
+/// naming its code (a note or a priced line). Sequences must increase. Returns the priced base
+/// lines with the devis lines they stand for.
+pub fn check_lines<'a>(lines: &'a [Value], e: &'a Estimate) -> Vec<(&'a Value, &'a Line)> {
+    let text = |l: &Value, k: &str| l[k].as_str().unwrap_or_default().to_string();
+    let sequences: Vec<i64> = lines
+        .iter()
+        .filter_map(|l| l["sequence"].as_i64())
+        .collect();
+    assert_eq!(sequences.len(), lines.len(), "every line has a sequence");
+    assert!(
+        sequences.windows(2).all(|w| w[0] < w[1]),
+        "sequences increase: {sequences:?}"
+    );
+    let mut it = lines.iter();
+    let mut priced = Vec::new();
+    for lot in &e.lots {
+        let section = it
+            .next()
+            .unwrap_or_else(|| panic!("no section for lot {}", lot.name));
+        assert_eq!(
+            (text(section, "display_type"), text(section, "name")),
+            ("line_section".to_string(), lot.name.clone()),
+            "section of lot {}",
+            lot.code
         );
-    }
-    let mut out = Vec::new();
-    for (title, lot) in lots {
-        out.push(("line_section".to_string(), title));
         for l in &lot.lines {
+            let line = it
+                .next()
+                .unwrap_or_else(|| panic!("no line for {}", l.code));
             let name = format!("[{}] {}", l.code, l.designation);
             let name = if l.group.is_empty() {
                 name
             } else {
                 format!("{name} ({})", l.group)
             };
-            out.push((String::new(), name));
+            assert_eq!(
+                line["display_type"],
+                Value::Bool(false),
+                "{} is a priced line",
+                l.code
+            );
+            assert_eq!(text(line, "name"), name);
+            priced.push((line, l));
         }
     }
-    out
-}
-
-/// A line as read from Odoo, in the form of [`expected_lines`].
-pub fn line_key(l: &serde_json::Value) -> (String, String) {
-    (
-        l["display_type"].as_str().unwrap_or_default().to_string(),
-        l["name"].as_str().unwrap_or_default().to_string(),
-    )
+    for v in &e.variants {
+        for lot in &v.lots {
+            let section = it
+                .next()
+                .unwrap_or_else(|| panic!("no section for option {}", v.name));
+            let title = text(section, "name");
+            assert_eq!(
+                text(section, "display_type"),
+                "line_section",
+                "option {}",
+                v.name
+            );
+            assert!(
+                title.contains(&v.name) && title.contains(&lot.name),
+                "option section {title:?} names {} and {}",
+                v.name,
+                lot.name
+            );
+            for l in &lot.lines {
+                let line = it
+                    .next()
+                    .unwrap_or_else(|| panic!("no line for option {}", l.code));
+                assert!(
+                    text(line, "name").contains(&format!("[{}]", l.code)),
+                    "option line {:?} names {}",
+                    text(line, "name"),
+                    l.code
+                );
+            }
+        }
+    }
+    let rest: Vec<&Value> = it.collect();
+    assert!(
+        rest.is_empty(),
+        "unexpected lines after the options: {rest:#?}"
+    );
+    priced
 }

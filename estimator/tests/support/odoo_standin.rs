@@ -175,6 +175,11 @@ impl StandIn {
         self.inject(Some((model, method)), n, failure, true);
     }
 
+    /// Forgets the failures not yet spent.
+    pub fn clear_failures(&self) {
+        self.shared.injections.lock().unwrap().clear();
+    }
+
     // ----- counters ----------------------------------------------------------------------
 
     /// Requests received for `model.method` (failed ones included).

@@ -131,7 +131,8 @@ impl Db {
             .stored("sale.order.line", id, "discount")
             .as_f64()
             .unwrap_or(0.0);
-        let subtotal = qty * price * (1.0 - discount / 100.0);
+        // Rounded per line to the cent, as Odoo's default "round per line".
+        let subtotal = round2(qty * price * (1.0 - discount / 100.0));
         let tax_field = if self.major >= 19 {
             "tax_ids"
         } else {
@@ -146,7 +147,7 @@ impl Db {
                     .unwrap_or(0.0)
             })
             .sum();
-        (subtotal, subtotal * rate / 100.0)
+        (subtotal, round2(subtotal * rate / 100.0))
     }
 }
 
@@ -173,11 +174,14 @@ impl Records for Db {
                 })
             }
             ("sale.order.line", "price_subtotal" | "price_tax" | "price_total") => {
+                // Odoo derives the line tax from the rounded total, hence its float noise
+                // (844.8 - 768.0 = 76.79999999999995).
                 let (subtotal, tax) = self.line_amounts(id);
+                let total = round2(subtotal + tax);
                 json!(match field {
                     "price_subtotal" => subtotal,
-                    "price_tax" => tax,
-                    _ => subtotal + tax,
+                    "price_tax" => total - subtotal,
+                    _ => total,
                 })
             }
             ("sale.order.line", "state") => {

@@ -1,0 +1,509 @@
+//! The connector against a real Odoo, when ODOO_URL, ODOO_DB, ODOO_USER and ODOO_KEY are
+//! all set (for instance `set -a; . /work/odoo/ENV; set +a`); otherwise every test says it is
+//! skipped and passes. Same scenarios as tests/odoo_connector.rs: push, push again, re-price,
+//! bad key. Each test pushes for a client and a reference of its own and removes what it
+//! created (orders, opportunity, partner, and the products that did not exist before), even
+//! when an assertion fails. The tests take turns: concurrent first pushes would each create
+//! the same products.
+
+#[path = "support/devis.rs"]
+mod devis;
+
+use std::collections::BTreeSet;
+use std::sync::{Arc, Mutex};
+
+use base64::Engine;
+use chantier_estimator::estimate::Estimate;
+use chantier_estimator::odoo::{self, OdooClient, OdooConfig, OdooError, Transport};
+use rust_decimal::prelude::ToPrimitive;
+use serde_json::{Map, Value, json};
+
+const VARS: [&str; 4] = ["ODOO_URL", "ODOO_DB", "ODOO_USER", "ODOO_KEY"];
+
+/// The real server's configuration, or None after saying why the test is skipped.
+fn live(test: &str) -> Option<OdooConfig> {
+    let missing: Vec<&str> = VARS
+        .iter()
+        .copied()
+        .filter(|v| std::env::var(v).map_or(true, |x| x.trim().is_empty()))
+        .collect();
+    if !missing.is_empty() {
+        eprintln!(
+            "{test}: skipped, no real Odoo configured ({} not set; set {} to run it)",
+            missing.join(", "),
+            VARS.join(", ")
+        );
+        return None;
+    }
+    let mut config = OdooConfig::from_env()?;
+    config.timeout_secs = 60;
+    Some(config)
+}
+
+/// One live test at a time.
+static TURN: tokio::sync::Mutex<()> = tokio::sync::Mutex::const_new(());
+
+/// What a test created in Odoo, removed at the end.
+#[derive(Debug, Default)]
+struct Created {
+    orders: Vec<i64>,
+    leads: Vec<i64>,
+    partners: Vec<i64>,
+    products: Vec<i64>,
+}
+
+type Tracker = Arc<Mutex<Created>>;
+
+/// A name no other run uses.
+fn unique(what: &str) -> String {
+    let nanos = std::time::SystemTime::now()
+        .duration_since(std::time::UNIX_EPOCH)
+        .map(|d| d.as_nanos())
+        .unwrap_or_default();
+    format!("chantier live test {what} {}-{nanos}", std::process::id())
+}
+
+fn kw(v: Value) -> Map<String, Value> {
+    match v {
+        Value::Object(m) => m,
+        _ => panic!("keyword arguments are an object"),
+    }
+}
+
+async fn rows(
+    c: &OdooClient,
+    model: &str,
+    domain: Value,
+    fields: &[&str],
+    order: &str,
+) -> Vec<Value> {
+    let v = c
+        .call(
+            model,
+            "search_read",
+            None,
+            kw(json!({"domain": domain, "fields": fields, "order": order})),
+        )
+        .await
+        .unwrap_or_else(|e| panic!("search_read {model}: {e}"));
+    v.as_array().cloned().unwrap_or_default()
+}
+
+fn ids(v: &Value) -> Vec<i64> {
+    v.as_array()
+        .map(|a| a.iter().filter_map(Value::as_i64).collect())
+        .unwrap_or_default()
+}
+
+/// Products (archived ones too) carrying the estimate's item codes.
+async fn products(c: &OdooClient, e: &Estimate) -> Result<BTreeSet<i64>, OdooError> {
+    let codes: BTreeSet<&str> = e
+        .lines()
+        .chain(
+            e.variants
+                .iter()
+                .flat_map(|v| v.lots.iter().flat_map(|l| &l.lines)),
+        )
+        .map(|l| l.code.as_str())
+        .collect();
+    let v = c
+        .call(
+            "product.product",
+            "search_read",
+            None,
+            kw(
+                json!({"domain": [["default_code", "in", codes]], "fields": ["id"],
+                "context": {"active_test": false}}),
+            ),
+        )
+        .await?;
+    Ok(v.as_array()
+        .into_iter()
+        .flatten()
+        .filter_map(|p| p["id"].as_i64())
+        .collect())
+}
+
+/// Runs `scenario` in a task, then removes what it recorded in the tracker, then re-raises
+/// its panic if it had one.
+async fn with_cleanup<F, Fut>(config: OdooConfig, scenario: F)
+where
+    F: FnOnce(OdooConfig, Tracker) -> Fut,
+    Fut: std::future::Future<Output = ()> + Send + 'static,
+{
+    let _turn = TURN.lock().await;
+    let created = Tracker::default();
+    let outcome = tokio::spawn(scenario(config.clone(), created.clone())).await;
+    let created = std::mem::take(&mut *created.lock().unwrap());
+    cleanup(&config, created).await;
+    if let Err(e) = outcome {
+        std::panic::resume_unwind(e.into_panic());
+    }
+}
+
+async fn cleanup(config: &OdooConfig, created: Created) {
+    let c = OdooClient::new(OdooConfig {
+        transport: Transport::Auto,
+        ..config.clone()
+    })
+    .unwrap();
+    let unlink = |model: &'static str, id: i64| {
+        let c = &c;
+        async move {
+            if let Err(e) = c.call(model, "unlink", Some(&[id]), Map::new()).await {
+                // A confirmed order must be cancelled first; a used record can be archived.
+                let retried = if model == "sale.order" {
+                    let _ = c
+                        .call(model, "action_cancel", Some(&[id]), Map::new())
+                        .await;
+                    c.call(model, "unlink", Some(&[id]), Map::new())
+                        .await
+                        .map(|_| ())
+                } else {
+                    c.write(model, &[id], json!({"active": false})).await
+                };
+                if let Err(again) = retried {
+                    eprintln!("cleanup: could not remove {model} {id}: {e}; {again}");
+                }
+            }
+        }
+    };
+    for id in created.orders {
+        unlink("sale.order", id).await;
+    }
+    for id in created.leads {
+        unlink("crm.lead", id).await;
+    }
+    for id in created.partners {
+        unlink("res.partner", id).await;
+    }
+    for id in created.products {
+        unlink("product.product", id).await;
+    }
+}
+
+/// Pushes `e` and records what the push created.
+async fn push(
+    c: &OdooClient,
+    e: &Estimate,
+    created: &Tracker,
+) -> Result<odoo::PushOutcome, OdooError> {
+    let before = products(c, e).await;
+    let out = odoo::push_estimate(c, e, &devis::pdf(e)).await;
+    let after = products(c, e).await;
+    let mut t = created.lock().unwrap();
+    // Only products seen to appear are ours to remove.
+    if let (Ok(before), Ok(after)) = (before, after) {
+        t.products.extend(after.difference(&before));
+    }
+    if let Ok(o) = &out {
+        if !t.orders.contains(&o.order_id) {
+            t.orders.push(o.order_id);
+        }
+        if !t.partners.contains(&o.partner_id) {
+            t.partners.push(o.partner_id);
+        }
+    }
+    out
+}
+
+async fn new_lead(c: &OdooClient, client: &str, created: &Tracker) -> i64 {
+    let id = c
+        .create(
+            "crm.lead",
+            vec![json!({"type": "opportunity", "name": format!("Maison {client}"), "partner_name": client,
+                "street": "12 rue X", "zip": "69003", "city": "Lyon"})],
+        )
+        .await
+        .unwrap()[0];
+    created.lock().unwrap().leads.push(id);
+    id
+}
+
+async fn attachments(c: &OdooClient, model: &str, id: i64) -> Vec<Value> {
+    rows(
+        c,
+        "ir.attachment",
+        json!([["res_model", "=", model], ["res_id", "=", id]]),
+        &["id", "name", "datas", "mimetype"],
+        "id",
+    )
+    .await
+}
+
+async fn messages(c: &OdooClient, model: &str, id: i64) -> Vec<Value> {
+    rows(
+        c,
+        "mail.message",
+        json!([
+            ["model", "=", model],
+            ["res_id", "=", id],
+            ["message_type", "=", "comment"]
+        ]),
+        &["id", "body", "attachment_ids"],
+        "id",
+    )
+    .await
+}
+
+async fn lines(c: &OdooClient, order: i64) -> Vec<Value> {
+    rows(
+        c,
+        "sale.order.line",
+        json!([["order_id", "=", order]]),
+        &[
+            "id",
+            "sequence",
+            "display_type",
+            "name",
+            "product_id",
+            "product_uom_qty",
+            "price_unit",
+            "tax_ids",
+        ],
+        "sequence,id",
+    )
+    .await
+}
+
+/// The first push of `e`: order, lines in print order, PDF and messages on order and lead.
+async fn check_first_push(c: &OdooClient, e: &Estimate, lead: i64, out: &odoo::PushOutcome) {
+    assert!(out.created, "a new quotation");
+    let orders = rows(
+        c,
+        "sale.order",
+        json!([["client_order_ref", "=", e.reference]]),
+        &[
+            "id",
+            "name",
+            "state",
+            "partner_id",
+            "opportunity_id",
+            "order_line",
+            "amount_untaxed",
+        ],
+        "id",
+    )
+    .await;
+    assert_eq!(orders.len(), 1, "one order for {}", e.reference);
+    let o = &orders[0];
+    assert_eq!(o["id"], json!(out.order_id));
+    assert_eq!(o["name"], json!(out.order_name));
+    assert_eq!(o["state"], json!("draft"));
+    assert_eq!(o["partner_id"][0], json!(out.partner_id));
+    assert_eq!(o["opportunity_id"][0], json!(lead));
+
+    let got = lines(c, out.order_id).await;
+    for (l, want) in devis::check_lines(&got, e) {
+        assert_eq!(
+            l["product_id"][1]
+                .as_str()
+                .map(|p| p.starts_with(&format!("[{}]", want.code))),
+            Some(true)
+        );
+        assert_eq!(
+            l["product_uom_qty"].as_f64(),
+            want.quantity.to_f64(),
+            "quantity of {}",
+            want.code
+        );
+        assert_eq!(
+            l["price_unit"].as_f64(),
+            want.unit_price.to_f64(),
+            "price of {}",
+            want.code
+        );
+        assert_eq!(ids(&l["tax_ids"]).len(), 1, "one tax on {}", want.code);
+    }
+    let total = o["amount_untaxed"].as_f64().unwrap();
+    assert!(
+        (total - e.total_ht.to_f64().unwrap()).abs() < 0.005,
+        "Odoo {total} vs devis {}",
+        e.total_ht
+    );
+
+    let pdf = devis::pdf(e);
+    for (model, id) in [("sale.order", out.order_id), ("crm.lead", lead)] {
+        let atts = attachments(c, model, id).await;
+        assert_eq!(atts.len(), 1, "{model} {id}: one attachment");
+        assert_eq!(atts[0]["name"], json!(format!("{} v1.pdf", e.reference)));
+        let bytes = base64::engine::general_purpose::STANDARD
+            .decode(atts[0]["datas"].as_str().unwrap())
+            .unwrap();
+        assert_eq!(bytes, pdf, "{model} {id}: the PDF's bytes");
+        let msgs = messages(c, model, id).await;
+        assert_eq!(msgs.len(), 1, "{model} {id}: one message");
+        assert_eq!(
+            ids(&msgs[0]["attachment_ids"]),
+            vec![atts[0]["id"].as_i64().unwrap()]
+        );
+    }
+}
+
+#[tokio::test]
+async fn live_push_again_and_reprice() {
+    let Some(config) = live("live_push_again_and_reprice") else {
+        return;
+    };
+    with_cleanup(config, |config, created| async move {
+        let c = OdooClient::new(config).unwrap();
+        let server = c.server().await.unwrap();
+        eprintln!("live Odoo {} over {:?}", server.major, server.transport);
+        let client = unique("push");
+        let lead = new_lead(&c, &client, &created).await;
+        let e1 = devis::house(&client, Some(lead));
+
+        let first = push(&c, &e1, &created).await.unwrap();
+        check_first_push(&c, &e1, lead, &first).await;
+        let old_lines: Vec<i64> = lines(&c, first.order_id)
+            .await
+            .iter()
+            .filter_map(|l| l["id"].as_i64())
+            .collect();
+
+        // Again: nothing new.
+        let again = push(&c, &e1, &created).await.unwrap();
+        assert_eq!((again.order_id, again.created), (first.order_id, false));
+        assert_eq!(again.attachment_id, first.attachment_id);
+        assert!(again.message_ids.is_empty(), "{:?}", again.message_ids);
+        assert_eq!(attachments(&c, "sale.order", first.order_id).await.len(), 1);
+        assert_eq!(messages(&c, "sale.order", first.order_id).await.len(), 1);
+        let same_ref = rows(
+            &c,
+            "sale.order",
+            json!([["client_order_ref", "=", e1.reference]]),
+            &["id"],
+            "id",
+        )
+        .await;
+        assert_eq!(same_ref.len(), 1, "still one order");
+
+        // Re-priced: the same draft, new lines, v2 attached.
+        let e2 = devis::repriced(&e1);
+        let second = push(&c, &e2, &created).await.unwrap();
+        assert_eq!((second.order_id, second.created), (first.order_id, false));
+        let new_lines = lines(&c, first.order_id).await;
+        for (l, want) in devis::check_lines(&new_lines, &e2) {
+            assert_eq!(
+                l["price_unit"].as_f64(),
+                want.unit_price.to_f64(),
+                "new price of {}",
+                want.code
+            );
+        }
+        assert!(
+            new_lines
+                .iter()
+                .all(|l| !old_lines.contains(&l["id"].as_i64().unwrap())),
+            "the old lines are replaced"
+        );
+        let gone = c
+            // Reading only "id" would not check that they exist.
+            .call(
+                "sale.order.line",
+                "read",
+                Some(&old_lines),
+                kw(json!({"fields": ["id", "name"]})),
+            )
+            .await
+            .unwrap();
+        assert_eq!(gone, json!([]), "the old lines no longer exist");
+        let taxes: BTreeSet<i64> = new_lines.iter().flat_map(|l| ids(&l["tax_ids"])).collect();
+        assert!(taxes.len() >= 2, "renovation rates: {taxes:?}");
+        let names: BTreeSet<String> = attachments(&c, "sale.order", first.order_id)
+            .await
+            .iter()
+            .map(|a| a["name"].as_str().unwrap().to_string())
+            .collect();
+        assert_eq!(
+            names,
+            BTreeSet::from([
+                format!("{} v1.pdf", e1.reference),
+                format!("{} v2.pdf", e1.reference)
+            ])
+        );
+        assert_eq!(messages(&c, "sale.order", first.order_id).await.len(), 2);
+        assert_eq!(messages(&c, "crm.lead", lead).await.len(), 2);
+    })
+    .await;
+}
+
+#[tokio::test]
+async fn live_push_over_xmlrpc_and_jsonrpc() {
+    let Some(config) = live("live_push_over_xmlrpc_and_jsonrpc") else {
+        return;
+    };
+    with_cleanup(config, |config, created| async move {
+        for transport in [Transport::XmlRpc, Transport::JsonRpc] {
+            let c = OdooClient::new(OdooConfig {
+                transport,
+                ..config.clone()
+            })
+            .unwrap();
+            let client = unique(&format!("{transport:?}"));
+            let lead = new_lead(&c, &client, &created).await;
+            let e = devis::house(&client, Some(lead));
+            let first = push(&c, &e, &created)
+                .await
+                .unwrap_or_else(|err| panic!("{transport:?}: {err}"));
+            check_first_push(&c, &e, lead, &first).await;
+            let again = push(&c, &e, &created).await.unwrap();
+            assert_eq!(
+                (again.order_id, again.created),
+                (first.order_id, false),
+                "{transport:?}"
+            );
+            assert!(again.message_ids.is_empty());
+        }
+    })
+    .await;
+}
+
+#[tokio::test]
+async fn live_bad_key_is_refused() {
+    let Some(config) = live("live_bad_key_is_refused") else {
+        return;
+    };
+    with_cleanup(config, |config, created| async move {
+        let good = OdooClient::new(config.clone()).unwrap();
+        let client = unique("bad key");
+        let lead = new_lead(&good, &client, &created).await;
+        let e = devis::house(&client, Some(lead));
+        for transport in [Transport::Json2, Transport::XmlRpc, Transport::JsonRpc] {
+            let bad = OdooClient::new(OdooConfig {
+                transport,
+                key: "0000000000000000000000000000000000000000".into(),
+                ..config.clone()
+            })
+            .unwrap();
+            let err = push(&bad, &e, &created).await;
+            assert!(
+                matches!(err, Err(OdooError::Auth(_))),
+                "{transport:?}: {err:?}"
+            );
+        }
+        let partners = rows(
+            &good,
+            "res.partner",
+            json!([["name", "=", client]]),
+            &["id"],
+            "id",
+        )
+        .await;
+        assert!(partners.is_empty(), "no partner created: {partners:?}");
+        let orders = rows(
+            &good,
+            "sale.order",
+            json!([["client_order_ref", "=", e.reference]]),
+            &["id"],
+            "id",
+        )
+        .await;
+        assert!(orders.is_empty(), "no order created");
+        assert!(
+            attachments(&good, "crm.lead", lead).await.is_empty(),
+            "nothing attached"
+        );
+    })
+    .await;
+}
