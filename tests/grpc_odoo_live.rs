@@ -11,7 +11,8 @@ use pb::estimate_service_client::EstimateServiceClient;
 use serde_json::{Map, json};
 use tonic::transport::Channel;
 
-struct Server(Child, tempfile::TempDir);
+/// The server process and its data directory, both removed at the end.
+struct Server(Child, #[allow(dead_code)] tempfile::TempDir);
 
 impl Drop for Server {
     fn drop(&mut self) {
