@@ -49,6 +49,15 @@ async fn start_in(
     key: &str,
     data: tempfile::TempDir,
 ) -> (Server, EstimateServiceClient<Channel>) {
+    start_with(odoo, key, data, &[]).await
+}
+
+async fn start_with(
+    odoo: &StandIn,
+    key: &str,
+    data: tempfile::TempDir,
+    env: &[(&str, &str)],
+) -> (Server, EstimateServiceClient<Channel>) {
     let addr = format!("127.0.0.1:{}", free_port());
     let hook = format!("127.0.0.1:{}", free_port());
     let child = Command::new(env!("CARGO_BIN_EXE_chantier"))
@@ -61,6 +70,7 @@ async fn start_in(
         .env("CHANTIER_ODOO_KEY", key)
         .env("CHANTIER_WEBHOOK_SECRET", SECRET)
         .env("CHANTIER_JOB_LEASE_SECS", "2")
+        .envs(env.iter().copied())
         .stdout(Stdio::null())
         .stderr(Stdio::inherit())
         .spawn()
@@ -445,5 +455,54 @@ async fn a_push_interrupted_by_a_crash_is_resumed_without_a_duplicate() {
         odoo.attachments()
             .iter()
             .any(|a| a["mimetype"] == "application/pdf")
+    );
+}
+
+/// Odoo's webhook fired while chantier was down (Odoo never retries): the periodic
+/// reconciliation finds the opportunity waiting in the proposal stage and answers it.
+#[tokio::test]
+async fn reconciliation_answers_an_opportunity_whose_webhook_was_lost() {
+    let odoo = odoo_standin::start(odoo_standin::Options::default()).await;
+    let stage = odoo
+        .records("crm.stage")
+        .into_iter()
+        .find(|s| s["name"] == "Proposition")
+        .and_then(|s| s["id"].as_i64())
+        .expect("the stand-in has the Proposition stage");
+    let lead_id = lead(&odoo, "Webhook perdu");
+    odoo.write("crm.lead", lead_id, json!({"stage_id": stage}));
+    for (name, bytes) in house() {
+        odoo.create(
+            "ir.attachment",
+            json!({"name": name, "type": "binary", "res_model": "crm.lead", "res_id": lead_id,
+                   "datas": base64::engine::general_purpose::STANDARD.encode(bytes)}),
+        );
+    }
+    let other = lead(&odoo, "Pas encore au stade proposition");
+    let data = tempfile::tempdir().unwrap();
+    let (_server, _c) =
+        start_with(&odoo, &odoo.key, data, &[("CHANTIER_RECONCILE_SECS", "1")]).await;
+    let mut order = None;
+    for _ in 0..600 {
+        order = odoo
+            .orders()
+            .into_iter()
+            .find(|o| many2one(&o["opportunity_id"]) == Some(lead_id));
+        if order.is_some() {
+            break;
+        }
+        tokio::time::sleep(Duration::from_millis(100)).await;
+    }
+    assert!(order.is_some(), "the waiting opportunity got its quotation");
+    tokio::time::sleep(Duration::from_millis(1500)).await;
+    assert_eq!(
+        odoo.orders().len(),
+        1,
+        "answered once, and not the other opportunity"
+    );
+    assert!(
+        odoo.orders()
+            .iter()
+            .all(|o| many2one(&o["opportunity_id"]) != Some(other))
     );
 }
