@@ -1382,7 +1382,9 @@ async fn lead_and_its_plans_are_read_on_each_transport() {
             l.description
         );
 
-        let mut plans = lead::plans(&c, lead_id, &["dxf", "ifc"]).await.unwrap();
+        let mut plans = lead::plans(&c, lead_id, &["dxf", "ifc"], 1 << 30)
+            .await
+            .unwrap();
         plans.sort_by(|a, b| a.name.cmp(&b.name));
         let got: Vec<(&str, &[u8])> = plans
             .iter()
@@ -1395,6 +1397,21 @@ async fn lead_and_its_plans_are_read_on_each_transport() {
                 ("plan-rdc.dxf", dxf.as_slice())
             ],
             "{t:?}"
+        );
+
+        // A plan over the upload limit is refused before its content is downloaded.
+        let reads = s.calls("ir.attachment", "search_read");
+        let err = lead::plans(&c, lead_id, &["dxf", "ifc"], 10)
+            .await
+            .unwrap_err();
+        assert!(
+            matches!(err, OdooError::Rejected(ref m) if m.contains("over the upload limit")),
+            "{t:?}: {err:?}"
+        );
+        assert_eq!(
+            s.calls("ir.attachment", "search_read"),
+            reads + 1,
+            "{t:?}: only the listing"
         );
 
         let missing = lead::read_lead(&c, 999_999).await.unwrap_err();

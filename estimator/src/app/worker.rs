@@ -224,7 +224,13 @@ impl App {
             .clone()
             .ok_or_else(|| EstimatorError::Invalid("Odoo is not configured".into()))?;
         let l = lead::read_lead(&odoo, lead_id).await?;
-        let plans = lead::plans(&odoo, lead_id, &["ifc", "ifczip", "dxf"]).await?;
+        let plans = lead::plans(
+            &odoo,
+            lead_id,
+            &["ifc", "ifczip", "dxf"],
+            self.limits.max_file_bytes,
+        )
+        .await?;
         if plans.is_empty() {
             let text = "chantier : aucun plan IFC ou DXF n'est joint à cette opportunité ; \
                         joignez les plans puis redemandez le devis.";

@@ -69,17 +69,19 @@ pub async fn read_lead(odoo: &OdooClient, id: i64) -> Result<Lead, OdooError> {
     })
 }
 
-/// The lead's attachments whose names say they are plans chantier can read.
+/// The lead's attachments whose names say they are plans chantier can read. Sizes are
+/// checked before any content is downloaded: a lead may also carry videos and photos.
 pub async fn plans(
     odoo: &OdooClient,
     lead: i64,
     extensions: &[&str],
+    max_bytes: u64,
 ) -> Result<Vec<Attachment>, OdooError> {
     let rows = odoo
         .search_read(
             "ir.attachment",
             json!([["res_model", "=", "crm.lead"], ["res_id", "=", lead]]),
-            &["id", "name", "datas"],
+            &["id", "name", "file_size"],
             None,
         )
         .await?;
@@ -93,17 +95,29 @@ pub async fn plans(
         if !extensions.contains(&ext.as_str()) {
             continue;
         }
-        let bytes =
-            base64::engine::general_purpose::STANDARD
-                .decode(r["datas"].as_str().ok_or_else(|| {
-                    OdooError::Protocol(format!("attachment {name} has no content"))
-                })?)
-                .map_err(|e| OdooError::Protocol(format!("attachment {name}: bad base64: {e}")))?;
-        out.push(Attachment {
-            id: r["id"].as_i64().unwrap_or_default(),
-            name,
-            bytes,
-        });
+        let size = r["file_size"].as_u64().unwrap_or(0);
+        if size > max_bytes {
+            return Err(OdooError::Rejected(format!(
+                "attachment {name} is {size} bytes, over the upload limit of {max_bytes}"
+            )));
+        }
+        let id = r["id"].as_i64().unwrap_or_default();
+        let content = odoo
+            .search_read(
+                "ir.attachment",
+                json!([["id", "=", id]]),
+                &["datas"],
+                Some(1),
+            )
+            .await?;
+        let datas = content
+            .first()
+            .and_then(|c| c["datas"].as_str())
+            .ok_or_else(|| OdooError::Protocol(format!("attachment {name} has no content")))?;
+        let bytes = base64::engine::general_purpose::STANDARD
+            .decode(datas)
+            .map_err(|e| OdooError::Protocol(format!("attachment {name}: bad base64: {e}")))?;
+        out.push(Attachment { id, name, bytes });
     }
     Ok(out)
 }
