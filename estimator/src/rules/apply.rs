@@ -188,191 +188,223 @@ fn quantity_of(v: Value) -> Result<f64, String> {
     }
 }
 
+/// Something in the documents rules may price: an IFC element, a DXF layer or a block.
+struct Subject<'a> {
+    file: &'a str,
+    kind: &'static str,
+    class: &'a str,
+    name: &'a str,
+    id: Option<u32>,
+    vars: &'a dyn Vars,
+    /// Units it adds to a line's count (1 per element or layer, the inserts of a block).
+    units: u64,
+    /// The measures shown for review, so a new rule can be written from them.
+    measures: &'a dyn Fn() -> BTreeMap<String, f64>,
+}
+
+impl Subject<'_> {
+    fn review(&self, reason: String) -> Unmatched {
+        Unmatched {
+            file: self.file.to_string(),
+            kind: self.kind.into(),
+            class: self.class.to_string(),
+            name: self.name.to_string(),
+            id: self.id,
+            reason,
+            quantities: (self.measures)(),
+        }
+    }
+}
+
+/// The running state of a rule set over documents.
+struct Pricing<'r> {
+    rules: &'r RuleSet,
+    /// Rules that step aside because the documents hold a better source.
+    skipped: Vec<bool>,
+    /// (rule index, group) -> accumulator; BTreeMap keeps lines in rule order.
+    acc: BTreeMap<(usize, String), Acc>,
+    hits: Vec<u64>,
+    out: Match,
+}
+
+impl Pricing<'_> {
+    /// Offers a subject to every rule `applies` accepts, measuring it into the rule's group.
+    /// Returns whether some rule took it, or stepped aside for a better source (then the
+    /// model measures it, and it is not left for review either).
+    fn offer(
+        &mut self,
+        s: &Subject<'_>,
+        applies: impl Fn(&Rule) -> bool,
+        group: impl Fn(&Rule) -> String,
+        record: impl Fn(&mut SourceRef),
+    ) -> bool {
+        let mut matched = false;
+        for (ri, rule) in self.rules.rules.iter().enumerate() {
+            if !applies(rule) {
+                continue;
+            }
+            matched = true;
+            if self.skipped[ri] {
+                continue;
+            }
+            self.hits[ri] += 1;
+            let a = self.acc.entry((ri, group(rule))).or_default();
+            match quantity_of(rule.quantity.eval(s.vars)) {
+                Ok(q) => {
+                    a.quantity += q;
+                    a.count += s.units;
+                    record(a.source(s.file));
+                }
+                Err(reason) => {
+                    a.failed += 1;
+                    self.out
+                        .unmatched
+                        .push(s.review(format!("rule {}: {}: {reason}", rule.id, rule.quantity)));
+                }
+            }
+        }
+        matched
+    }
+}
+
 /// Applies `rules` to takeoffs in order.
 pub fn apply(rules: &RuleSet, takeoffs: &[Takeoff]) -> Match {
-    let mut out = Match::default();
-    // (rule index, group) -> accumulator; BTreeMap keeps lines in rule order.
-    let mut acc: BTreeMap<(usize, String), Acc> = BTreeMap::new();
-    let mut hits = vec![0u64; rules.rules.len()];
     let has = |s: RuleSource| {
         takeoffs.iter().any(|t| match s {
             RuleSource::Ifc => t.ifc.is_some(),
             RuleSource::Dxf => t.dxf.is_some(),
         })
     };
-
-    // Rules that step aside because the documents hold a better source.
-    let skipped: Vec<bool> = rules
-        .rules
-        .iter()
-        .map(|r| r.unless.is_some_and(has))
-        .collect();
+    let mut p = Pricing {
+        rules,
+        skipped: rules
+            .rules
+            .iter()
+            .map(|r| r.unless.is_some_and(has))
+            .collect(),
+        acc: BTreeMap::new(),
+        hits: vec![0; rules.rules.len()],
+        out: Match::default(),
+    };
     for t in takeoffs {
         if let Some(ifc) = &t.ifc {
             for e in &ifc.elements {
                 if NOT_PRICED.contains(&e.class.as_str()) {
                     continue;
                 }
-                let mut matched = false;
-                for (ri, rule) in rules.rules.iter().enumerate() {
-                    if skipped[ri] || rule.source != RuleSource::Ifc || !ifc_matches(rule, e) {
-                        continue;
-                    }
-                    matched = true;
-                    hits[ri] += 1;
-                    let group = match rule.group_by {
+                let measures = || element_measures(e);
+                let s = Subject {
+                    file: &t.file,
+                    kind: "element",
+                    class: &e.class,
+                    name: &e.name,
+                    id: Some(e.id),
+                    vars: &ElementVars(e),
+                    units: 1,
+                    measures: &measures,
+                };
+                let matched = p.offer(
+                    &s,
+                    |r| r.source == RuleSource::Ifc && ifc_matches(r, e),
+                    |r| match r.group_by {
                         GroupBy::None => String::new(),
                         GroupBy::Storey => e.storey.clone().unwrap_or_else(|| "(none)".into()),
                         GroupBy::Type => e.type_name.clone().unwrap_or_else(|| "(none)".into()),
-                    };
-                    let a = acc.entry((ri, group)).or_default();
-                    match quantity_of(rule.quantity.eval(&ElementVars(e))) {
-                        Ok(q) => {
-                            a.quantity += q;
-                            a.count += 1;
-                            let s = a.source(&t.file);
-                            s.element_ids.push(e.id);
-                            if !e.global_id.is_empty() {
-                                s.global_ids.push(e.global_id.clone());
-                            }
+                    },
+                    |src| {
+                        src.element_ids.push(e.id);
+                        if !e.global_id.is_empty() {
+                            src.global_ids.push(e.global_id.clone());
                         }
-                        Err(reason) => {
-                            a.failed += 1;
-                            out.unmatched.push(Unmatched {
-                                file: t.file.clone(),
-                                kind: "element".into(),
-                                class: e.class.clone(),
-                                name: e.name.clone(),
-                                id: Some(e.id),
-                                reason: format!("rule {}: {}: {reason}", rule.id, rule.quantity),
-                                quantities: element_measures(e),
-                            });
-                        }
-                    }
-                }
+                    },
+                );
                 if !matched {
-                    out.unmatched.push(Unmatched {
-                        file: t.file.clone(),
-                        kind: "element".into(),
-                        class: e.class.clone(),
-                        name: e.name.clone(),
-                        id: Some(e.id),
-                        reason: "no rule matched".into(),
-                        quantities: element_measures(e),
-                    });
+                    p.out.unmatched.push(s.review("no rule matched".into()));
                 }
             }
         }
         if let Some(dxf) = &t.dxf {
             for (layer_name, layer) in &dxf.layers {
+                let measures = || {
+                    BTreeMap::from([
+                        ("length".into(), layer.length_m),
+                        ("closed_area".into(), layer.polyline_closed_area_m2),
+                        ("hatch_area".into(), layer.hatch_area_m2),
+                    ])
+                };
+                let s = Subject {
+                    file: &t.file,
+                    kind: "layer",
+                    class: layer_name,
+                    name: layer_name,
+                    id: None,
+                    vars: &LayerVars(layer),
+                    units: 1,
+                    measures: &measures,
+                };
+                let matched = p.offer(
+                    &s,
+                    |r| {
+                        r.source == RuleSource::Dxf
+                            && r.block.is_none()
+                            && r.layer.as_ref().is_some_and(|pat| pat.matches(layer_name))
+                            && r.condition
+                                .as_ref()
+                                .is_none_or(|c| c.eval(&LayerVars(layer)) == Value::Num(1.0))
+                    },
+                    |_| String::new(),
+                    |src| src.layers.push(layer_name.clone()),
+                );
                 // Layers holding only annotations or block references have nothing to price
                 // by themselves: their blocks are priced by block rules.
                 let drawn = layer.length_m > 0.0
                     || layer.hatch_area_m2 > 0.0
                     || layer.polyline_closed_area_m2 > 0.0;
-                let mut matched = false;
-                for (ri, rule) in rules.rules.iter().enumerate() {
-                    if skipped[ri] {
-                        // Measured by the model instead: not left for review either.
-                        matched |= rule.layer.as_ref().is_some_and(|p| p.matches(layer_name));
-                        continue;
-                    }
-                    if rule.source != RuleSource::Dxf
-                        || rule.block.is_some()
-                        || !rule.layer.as_ref().is_some_and(|p| p.matches(layer_name))
-                        || !rule
-                            .condition
-                            .as_ref()
-                            .is_none_or(|c| c.eval(&LayerVars(layer)) == Value::Num(1.0))
-                    {
-                        continue;
-                    }
-                    matched = true;
-                    hits[ri] += 1;
-                    let a = acc.entry((ri, String::new())).or_default();
-                    match quantity_of(rule.quantity.eval(&LayerVars(layer))) {
-                        Ok(q) => {
-                            a.quantity += q;
-                            a.count += 1;
-                            a.source(&t.file).layers.push(layer_name.clone());
-                        }
-                        Err(reason) => {
-                            a.failed += 1;
-                            out.unmatched.push(layer_review(
-                                &t.file,
-                                layer_name,
-                                layer,
-                                format!("rule {}: {}: {reason}", rule.id, rule.quantity),
-                            ));
-                        }
-                    }
-                }
                 if drawn && !matched {
-                    out.unmatched.push(layer_review(
-                        &t.file,
-                        layer_name,
-                        layer,
-                        "no rule matched".into(),
-                    ));
+                    p.out.unmatched.push(s.review("no rule matched".into()));
                 }
             }
             for (block, &count) in &dxf.blocks_expanded {
                 if block.starts_with('*') || count == 0 {
                     continue;
                 }
-                let mut matched = false;
-                for (ri, rule) in rules.rules.iter().enumerate() {
-                    if skipped[ri] {
-                        matched |= rule.block.as_ref().is_some_and(|p| p.matches(block));
-                        continue;
-                    }
-                    if rule.source != RuleSource::Dxf
-                        || !rule.block.as_ref().is_some_and(|p| p.matches(block))
-                    {
-                        continue;
-                    }
-                    matched = true;
-                    hits[ri] += 1;
-                    let group = match rule.group_by {
+                let measures = || BTreeMap::from([("count".into(), count as f64)]);
+                let s = Subject {
+                    file: &t.file,
+                    kind: "block",
+                    class: block,
+                    name: block,
+                    id: None,
+                    vars: &BlockVars(count),
+                    units: count,
+                    measures: &measures,
+                };
+                let matched = p.offer(
+                    &s,
+                    |r| {
+                        r.source == RuleSource::Dxf
+                            && r.block.as_ref().is_some_and(|pat| pat.matches(block))
+                    },
+                    |r| match r.group_by {
                         GroupBy::Type => block.clone(),
                         _ => String::new(),
-                    };
-                    let a = acc.entry((ri, group)).or_default();
-                    match quantity_of(rule.quantity.eval(&BlockVars(count))) {
-                        Ok(q) => {
-                            a.quantity += q;
-                            a.count += count;
-                            a.source(&t.file).blocks.push(block.clone());
-                        }
-                        Err(reason) => {
-                            a.failed += 1;
-                            out.unmatched.push(Unmatched {
-                                file: t.file.clone(),
-                                kind: "block".into(),
-                                class: block.clone(),
-                                name: block.clone(),
-                                id: None,
-                                reason: format!("rule {}: {}: {reason}", rule.id, rule.quantity),
-                                quantities: BTreeMap::from([("count".into(), count as f64)]),
-                            });
-                        }
-                    }
-                }
+                    },
+                    |src| src.blocks.push(block.clone()),
+                );
                 if !matched {
-                    out.unmatched.push(Unmatched {
-                        file: t.file.clone(),
-                        kind: "block".into(),
-                        class: block.clone(),
-                        name: block.clone(),
-                        id: None,
-                        reason: "no rule matched".into(),
-                        quantities: BTreeMap::from([("count".into(), count as f64)]),
-                    });
+                    p.out.unmatched.push(s.review("no rule matched".into()));
                 }
             }
         }
     }
 
+    let Pricing {
+        skipped,
+        acc,
+        hits,
+        mut out,
+        ..
+    } = p;
     for ((ri, group), a) in acc {
         let rule = &rules.rules[ri];
         if a.count == 0 {
@@ -414,20 +446,4 @@ fn element_measures(e: &ElementQuantities) -> BTreeMap<String, f64> {
         .iter()
         .map(|q| (q.name.clone(), q.value))
         .collect()
-}
-
-fn layer_review(file: &str, name: &str, l: &DxfLayer, reason: String) -> Unmatched {
-    Unmatched {
-        file: file.to_string(),
-        kind: "layer".into(),
-        class: name.to_string(),
-        name: name.to_string(),
-        id: None,
-        reason,
-        quantities: BTreeMap::from([
-            ("length".into(), l.length_m),
-            ("closed_area".into(), l.polyline_closed_area_m2),
-            ("hatch_area".into(), l.hatch_area_m2),
-        ]),
-    }
 }
