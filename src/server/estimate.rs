@@ -127,14 +127,7 @@ impl Estimates {
         &self,
         work: impl std::future::Future<Output = Result<T, Status>>,
     ) -> Result<T, Status> {
-        tokio::time::timeout(self.timeout, work)
-            .await
-            .unwrap_or_else(|_| {
-                Err(Status::deadline_exceeded(format!(
-                    "the request took longer than {:?}",
-                    self.timeout
-                )))
-            })
+        super::service::in_time(self.timeout, work).await
     }
 }
 

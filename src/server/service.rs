@@ -16,6 +16,21 @@ use tonic::{Request, Response, Status, Streaming};
 
 use super::{convert, status};
 
+/// Runs `work` within a request's time limit: DEADLINE_EXCEEDED past it. Shared by every
+/// service so that all calls end the same way.
+pub(super) async fn in_time<T>(
+    timeout: Duration,
+    work: impl Future<Output = Result<T, Status>>,
+) -> Result<T, Status> {
+    tokio::time::timeout(timeout, work)
+        .await
+        .unwrap_or_else(|_| {
+            Err(Status::deadline_exceeded(format!(
+                "the request took longer than {timeout:?}"
+            )))
+        })
+}
+
 #[derive(Debug, Clone)]
 pub struct Takeoffs {
     pub limits: Limits,
@@ -39,14 +54,7 @@ fn parse_hint(hint: &str) -> Result<Option<Format>, Status> {
 impl Takeoffs {
     /// Runs `work` within the request time limit: DEADLINE_EXCEEDED past it.
     async fn in_time<T>(&self, work: impl Future<Output = Result<T, Status>>) -> Result<T, Status> {
-        tokio::time::timeout(self.timeout, work)
-            .await
-            .unwrap_or_else(|_| {
-                Err(Status::deadline_exceeded(format!(
-                    "the request took longer than {:?}",
-                    self.timeout
-                )))
-            })
+        in_time(self.timeout, work).await
     }
 
     async fn run(
