@@ -2,69 +2,21 @@
 //! sample house (IFC + DXF) uploaded, priced, re-priced, rendered in every format, kept across
 //! a restart, and bad input answered with clear statuses.
 
-use std::process::{Child, Command, Stdio};
-use std::time::Duration;
+mod common;
 
 use chantier_proto::v1 as pb;
+use common::Server;
 use pb::estimate_service_client::EstimateServiceClient;
 use tonic::Code;
 use tonic::transport::Channel;
 
-struct Server {
-    child: Child,
-}
-
-impl Drop for Server {
-    fn drop(&mut self) {
-        let _ = self.child.kill();
-        let _ = self.child.wait();
-    }
-}
-
-fn free_port() -> u16 {
-    std::net::TcpListener::bind("127.0.0.1:0")
-        .unwrap()
-        .local_addr()
-        .unwrap()
-        .port()
-}
-
-/// Starts the binary on `data` with extra environment and waits for SERVING.
-async fn start(
-    data: &std::path::Path,
-    env: &[(&str, String)],
-) -> (Server, EstimateServiceClient<Channel>) {
-    let addr = format!("127.0.0.1:{}", free_port());
-    let child = Command::new(env!("CARGO_BIN_EXE_chantier"))
-        .args(["serve", "--listen", &addr])
-        .env("CHANTIER_LOG", "error")
-        .env("CHANTIER_DATA_DIR", data)
-        .envs(env.iter().map(|(k, v)| (*k, v.as_str())))
-        .stdout(Stdio::null())
-        .stderr(Stdio::inherit())
-        .spawn()
-        .unwrap();
-    let server = Server { child };
-    for _ in 0..300 {
-        if let Ok(ch) = Channel::from_shared(format!("http://{addr}"))
-            .unwrap()
-            .connect()
-            .await
-        {
-            let mut health = tonic_health::pb::health_client::HealthClient::new(ch.clone());
-            let req = tonic_health::pb::HealthCheckRequest {
-                service: "chantier.v1.EstimateService".into(),
-            };
-            if health.check(req).await.is_ok() {
-                return (
-                    server,
-                    EstimateServiceClient::new(ch).max_decoding_message_size(64 << 20),
-                );
-            }
-        }
-        tokio::time::sleep(Duration::from_millis(50)).await;
-    }
-    panic!("server on {addr} never became healthy");
+/// Starts the binary on `data` and waits for SERVING.
+async fn start(data: tempfile::TempDir) -> (Server, EstimateServiceClient<Channel>) {
+    let (server, ch) = common::start("chantier.v1.EstimateService", &[], &[], data).await;
+    (
+        server,
+        EstimateServiceClient::new(ch).max_decoding_message_size(64 << 20),
+    )
 }
 
 fn house() -> Vec<(String, Vec<u8>)> {
@@ -120,8 +72,7 @@ fn dec(s: &str) -> f64 {
 
 #[tokio::test]
 async fn estimate_render_reprice_and_restart() {
-    let data = tempfile::tempdir().unwrap();
-    let (server, mut c) = start(data.path(), &[]).await;
+    let (mut server, mut c) = start(tempfile::tempdir().unwrap()).await;
     let header = pb::EstimateHeader {
         settings: Some(settings()),
         ..Default::default()
@@ -230,8 +181,9 @@ async fn estimate_render_reprice_and_restart() {
     );
 
     // A restart on the same data directory loses nothing.
+    let data = server.data.take().unwrap();
     drop(server);
-    let (_server, mut c) = start(data.path(), &[]).await;
+    let (_server, mut c) = start(data).await;
     let back = c
         .get_estimate(pb::GetEstimateRequest { id: e.id.clone() })
         .await
@@ -242,8 +194,7 @@ async fn estimate_render_reprice_and_restart() {
 
 #[tokio::test]
 async fn bad_input_gets_clear_statuses() {
-    let data = tempfile::tempdir().unwrap();
-    let (_server, mut c) = start(data.path(), &[]).await;
+    let (_server, mut c) = start(tempfile::tempdir().unwrap()).await;
     let create = |header: pb::EstimateHeader, docs| {
         let mut c = c.clone();
         async move {

@@ -6,7 +6,8 @@
 #[path = "../estimator/tests/support/mod.rs"]
 mod support;
 
-use std::process::{Child, Command, Stdio};
+mod common;
+
 use std::time::Duration;
 
 use base64::Engine;
@@ -17,25 +18,10 @@ use support::odoo_standin::{self, StandIn};
 use tonic::Code;
 use tonic::transport::Channel;
 
+/// The binary and the address of its webhook endpoint.
 struct Server {
-    child: Child,
+    inner: common::Server,
     webhook: String,
-    _data: tempfile::TempDir,
-}
-
-impl Drop for Server {
-    fn drop(&mut self) {
-        let _ = self.child.kill();
-        let _ = self.child.wait();
-    }
-}
-
-fn free_port() -> u16 {
-    std::net::TcpListener::bind("127.0.0.1:0")
-        .unwrap()
-        .local_addr()
-        .unwrap()
-        .port()
 }
 
 const SECRET: &str = "s3cret-webhook-token-0123456789";
@@ -58,45 +44,28 @@ async fn start_with(
     data: tempfile::TempDir,
     env: &[(&str, &str)],
 ) -> (Server, EstimateServiceClient<Channel>) {
-    let addr = format!("127.0.0.1:{}", free_port());
-    let hook = format!("127.0.0.1:{}", free_port());
-    let child = Command::new(env!("CARGO_BIN_EXE_chantier"))
-        .args(["serve", "--listen", &addr, "--webhook-listen", &hook])
-        .env("CHANTIER_LOG", "error")
-        .env("CHANTIER_DATA_DIR", data.path())
-        .env("CHANTIER_ODOO_URL", &odoo.url)
-        .env("CHANTIER_ODOO_DB", &odoo.db)
-        .env("CHANTIER_ODOO_USER", &odoo.user)
-        .env("CHANTIER_ODOO_KEY", key)
-        .env("CHANTIER_WEBHOOK_SECRET", SECRET)
-        .env("CHANTIER_JOB_LEASE_SECS", "2")
-        .envs(env.iter().copied())
-        .stdout(Stdio::null())
-        .stderr(Stdio::inherit())
-        .spawn()
-        .unwrap();
+    let hook = format!("127.0.0.1:{}", common::free_port());
+    let mut vars = vec![
+        ("CHANTIER_ODOO_URL", odoo.url.as_str()),
+        ("CHANTIER_ODOO_DB", odoo.db.as_str()),
+        ("CHANTIER_ODOO_USER", odoo.user.as_str()),
+        ("CHANTIER_ODOO_KEY", key),
+        ("CHANTIER_WEBHOOK_SECRET", SECRET),
+        ("CHANTIER_JOB_LEASE_SECS", "2"),
+    ];
+    vars.extend_from_slice(env);
+    let (inner, ch) = common::start(
+        "chantier.v1.EstimateService",
+        &["--webhook-listen", &hook],
+        &vars,
+        data,
+    )
+    .await;
     let server = Server {
-        child,
+        inner,
         webhook: format!("http://{hook}/odoo/webhook"),
-        _data: data,
     };
-    for _ in 0..300 {
-        if let Ok(ch) = Channel::from_shared(format!("http://{addr}"))
-            .unwrap()
-            .connect()
-            .await
-        {
-            let mut health = tonic_health::pb::health_client::HealthClient::new(ch.clone());
-            let req = tonic_health::pb::HealthCheckRequest {
-                service: "chantier.v1.EstimateService".into(),
-            };
-            if health.check(req).await.is_ok() {
-                return (server, EstimateServiceClient::new(ch));
-            }
-        }
-        tokio::time::sleep(Duration::from_millis(50)).await;
-    }
-    panic!("server never became healthy");
+    (server, EstimateServiceClient::new(ch))
 }
 
 fn house() -> Vec<(String, Vec<u8>)> {
@@ -422,9 +391,9 @@ async fn a_push_interrupted_by_a_crash_is_resumed_without_a_duplicate() {
         "Odoo has the order; chantier has not heard back"
     );
     // kill -9: no shutdown, the job stays leased in the database.
-    server.child.kill().unwrap();
-    server.child.wait().unwrap();
-    let data = std::mem::replace(&mut server._data, tempfile::tempdir().unwrap());
+    server.inner.child.kill().unwrap();
+    server.inner.child.wait().unwrap();
+    let data = server.inner.data.take().unwrap();
     drop(server);
     let (_server, mut c) = start_in(&odoo, &odoo.key, data).await;
     // Nobody asks again: the restarted worker finds the job in its outbox once the dead

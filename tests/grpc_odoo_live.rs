@@ -2,25 +2,14 @@
 //! ODOO_USER and ODOO_KEY are set (otherwise each test says it skips). It creates a lead,
 //! an estimate pushed onto it, checks the quotation in Odoo, and deletes what it made.
 
-use std::process::{Child, Command, Stdio};
-use std::time::Duration;
+mod common;
 
 use chantier_estimator::odoo::{OdooClient, OdooConfig};
 use chantier_proto::v1 as pb;
 use pb::estimate_service_client::EstimateServiceClient;
 use serde_json::{Map, json};
-use tonic::transport::Channel;
 
 /// The server process and its data directory, both removed at the end.
-struct Server(Child, #[allow(dead_code)] tempfile::TempDir);
-
-impl Drop for Server {
-    fn drop(&mut self) {
-        let _ = self.0.kill();
-        let _ = self.0.wait();
-    }
-}
-
 fn live() -> Option<OdooConfig> {
     let c = OdooConfig::from_env();
     if c.is_none() {
@@ -47,39 +36,19 @@ async fn estimate_pushed_to_a_real_odoo() {
         .await
         .unwrap()[0];
 
-    let data = tempfile::tempdir().unwrap();
-    let port = std::net::TcpListener::bind("127.0.0.1:0")
-        .unwrap()
-        .local_addr()
-        .unwrap()
-        .port();
-    let addr = format!("127.0.0.1:{port}");
-    let child = Command::new(env!("CARGO_BIN_EXE_chantier"))
-        .args(["serve", "--listen", &addr])
-        .env("CHANTIER_LOG", "error")
-        .env("CHANTIER_DATA_DIR", data.path())
-        .env("CHANTIER_ODOO_URL", &cfg.url)
-        .env("CHANTIER_ODOO_DB", &cfg.db)
-        .env("CHANTIER_ODOO_USER", &cfg.user)
-        .env("CHANTIER_ODOO_KEY", &cfg.key)
-        .stdout(Stdio::null())
-        .stderr(Stdio::inherit())
-        .spawn()
-        .unwrap();
-    let _server = Server(child, data);
-    let mut c = None;
-    for _ in 0..300 {
-        if let Ok(ch) = Channel::from_shared(format!("http://{addr}"))
-            .unwrap()
-            .connect()
-            .await
-        {
-            c = Some(EstimateServiceClient::new(ch));
-            break;
-        }
-        tokio::time::sleep(Duration::from_millis(50)).await;
-    }
-    let mut c = c.expect("server up");
+    let (_server, ch) = common::start(
+        "chantier.v1.EstimateService",
+        &[],
+        &[
+            ("CHANTIER_ODOO_URL", cfg.url.as_str()),
+            ("CHANTIER_ODOO_DB", cfg.db.as_str()),
+            ("CHANTIER_ODOO_USER", cfg.user.as_str()),
+            ("CHANTIER_ODOO_KEY", cfg.key.as_str()),
+        ],
+        tempfile::tempdir().unwrap(),
+    )
+    .await;
+    let mut c = EstimateServiceClient::new(ch);
     let dir = std::path::Path::new(env!("CARGO_MANIFEST_DIR")).join("datasets/sample_house");
     use pb::create_estimate_request::Part;
     let mut msgs = vec![pb::CreateEstimateRequest {

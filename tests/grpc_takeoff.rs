@@ -5,76 +5,27 @@
 #[path = "../bim/tests/support/mod.rs"]
 mod support;
 
+mod common;
+
 use std::collections::BTreeMap;
-use std::process::{Child, Command, Stdio};
-use std::time::Duration;
 
 use chantier_bim::takeoff as t;
 use chantier_proto::v1 as pb;
+use common::Server;
 use pb::takeoff_service_client::TakeoffServiceClient;
 use tokio_stream::StreamExt;
 use tonic::Code;
 use tonic::transport::Channel;
 
-struct Server {
-    child: Child,
-    addr: String,
-    /// The server's data directory (its SQLite database), removed with the server.
-    _data: tempfile::TempDir,
-}
-
-impl Drop for Server {
-    fn drop(&mut self) {
-        let _ = self.child.kill();
-        let _ = self.child.wait();
-    }
-}
-
-fn free_port() -> u16 {
-    std::net::TcpListener::bind("127.0.0.1:0")
-        .unwrap()
-        .local_addr()
-        .unwrap()
-        .port()
-}
-
 /// Starts the server binary with the given extra flags and waits until it reports SERVING.
 async fn start(extra: &[&str]) -> (Server, Channel) {
-    let port = free_port();
-    let addr = format!("127.0.0.1:{port}");
-    let data = tempfile::tempdir().unwrap();
-    let child = Command::new(env!("CARGO_BIN_EXE_chantier"))
-        .args(["serve", "--listen", &addr])
-        .args(extra)
-        .env("CHANTIER_LOG", "error")
-        .env("CHANTIER_DATA_DIR", data.path())
-        .stdout(Stdio::null())
-        .stderr(Stdio::inherit())
-        .spawn()
-        .unwrap();
-    let server = Server {
-        child,
-        addr: addr.clone(),
-        _data: data,
-    };
-    let url = format!("http://{addr}");
-    for _ in 0..200 {
-        if let Ok(ch) = Channel::from_shared(url.clone()).unwrap().connect().await {
-            let mut health = tonic_health::pb::health_client::HealthClient::new(ch.clone());
-            let req = tonic_health::pb::HealthCheckRequest {
-                service: "chantier.v1.TakeoffService".into(),
-            };
-            if let Ok(r) = health.check(req).await {
-                assert_eq!(
-                    r.into_inner().status,
-                    tonic_health::pb::health_check_response::ServingStatus::Serving as i32
-                );
-                return (server, ch);
-            }
-        }
-        tokio::time::sleep(Duration::from_millis(50)).await;
-    }
-    panic!("server on {addr} never became healthy");
+    common::start(
+        "chantier.v1.TakeoffService",
+        extra,
+        &[],
+        tempfile::tempdir().unwrap(),
+    )
+    .await
 }
 
 async fn upload(
@@ -404,9 +355,11 @@ async fn unary_call_matches_streaming_upload() {
 async fn sigterm_stops_cleanly_with_exit_code_zero() {
     let (mut server, _ch) = start(&[]).await;
     let pid = server.child.id().to_string();
-    let status = Command::new("kill").args(["-TERM", &pid]).status().unwrap();
+    let status = std::process::Command::new("kill")
+        .args(["-TERM", &pid])
+        .status()
+        .unwrap();
     assert!(status.success());
     let exit = server.child.wait().unwrap();
     assert_eq!(exit.code(), Some(0), "graceful shutdown exits 0");
-    let _ = &server.addr;
 }
