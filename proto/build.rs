@@ -7,7 +7,11 @@ use std::path::PathBuf;
 use prost::Message;
 
 fn main() -> Result<(), Box<dyn std::error::Error>> {
-    let protos = ["chantier/v1/takeoff.proto", "chantier/v1/estimate.proto"];
+    let protos = [
+        "chantier/v1/takeoff.proto",
+        "chantier/v1/estimate.proto",
+        "chantier/v1/vision.proto",
+    ];
     for p in protos {
         println!("cargo:rerun-if-changed={p}");
     }

@@ -50,6 +50,12 @@ pub struct Config {
     pub job_lease_secs: u64,
     /// Odoo connection; pushes and proposals are refused when absent.
     pub odoo: Option<OdooSection>,
+    /// Detection model, inference and default safety settings.
+    pub vision: crate::vision::VisionSection,
+    /// RTSP cameras watched by `chantier serve`.
+    pub cameras: Vec<crate::vision::config::CameraSection>,
+    /// Where safety events go besides the gRPC stream.
+    pub alerts: crate::vision::config::AlertsSection,
 }
 
 /// `[odoo]` in the file, or CHANTIER_ODOO_URL / _DB / _USER / _KEY / _TRANSPORT.
@@ -100,6 +106,9 @@ impl Default for Config {
             proposal_stage: "Proposition".into(),
             job_lease_secs: 300,
             odoo: None,
+            vision: crate::vision::VisionSection::default(),
+            cameras: Vec::new(),
+            alerts: crate::vision::config::AlertsSection::default(),
         }
     }
 }
@@ -131,6 +140,12 @@ pub struct ServeArgs {
     /// HTTP address for Odoo's webhook.
     #[arg(long)]
     pub webhook_listen: Option<SocketAddr>,
+    /// Detection model (.onnx); the bundled PPE model by default.
+    #[arg(long)]
+    pub model: Option<PathBuf>,
+    /// HTTP address for Prometheus metrics (GET /metrics).
+    #[arg(long)]
+    pub metrics_listen: Option<SocketAddr>,
 }
 
 impl Config {
@@ -170,6 +185,12 @@ impl Config {
         }
         if let Some(v) = flags.webhook_listen {
             c.webhook_listen = Some(v);
+        }
+        if let Some(v) = &flags.model {
+            c.vision.model = Some(v.clone());
+        }
+        if let Some(v) = flags.metrics_listen {
+            c.vision.metrics_listen = Some(v);
         }
         c.validate()?;
         Ok(c)
@@ -243,6 +264,27 @@ impl Config {
         if let Some(v) = env("CHANTIER_PROPOSAL_STAGE") {
             self.proposal_stage = v;
         }
+        if let Some(v) = env("CHANTIER_MODEL") {
+            self.vision.model = Some(PathBuf::from(v));
+        }
+        if let Some(v) = env("CHANTIER_ONNXRUNTIME") {
+            self.vision.onnxruntime = Some(PathBuf::from(v));
+        }
+        if let Some(v) = env("CHANTIER_VISION_SESSIONS") {
+            self.vision.sessions = parse("CHANTIER_VISION_SESSIONS", v)?;
+        }
+        if let Some(v) = env("CHANTIER_METRICS_LISTEN") {
+            self.vision.metrics_listen = Some(parse("CHANTIER_METRICS_LISTEN", v)?);
+        }
+        if let Some(v) = env("CHANTIER_ALERT_WEBHOOK_URL") {
+            self.alerts.webhook_url = Some(v);
+        }
+        if let Some(v) = env("CHANTIER_ALERT_WEBHOOK_SECRET") {
+            self.alerts.webhook_secret = Some(v);
+        }
+        if let Some(v) = env("CHANTIER_MQTT_URL") {
+            self.alerts.mqtt_url = Some(v);
+        }
         let odoo_env = [
             env("CHANTIER_ODOO_URL"),
             env("CHANTIER_ODOO_DB"),
@@ -302,6 +344,33 @@ impl Config {
                     o.transport
                 );
             }
+        }
+        if self.vision.sessions == 0 || self.vision.queue_capacity == 0 {
+            bail!("vision.sessions and vision.queue_capacity must be at least 1");
+        }
+        self.vision.safety.validate()?;
+        let mut names = std::collections::HashSet::new();
+        for cam in &self.cameras {
+            if cam.name.trim().is_empty() || !names.insert(cam.name.as_str()) {
+                bail!("every camera needs a unique name (got {:?})", cam.name);
+            }
+            if !(cam.url.starts_with("rtsp://") || cam.url.starts_with("rtsps://")) {
+                bail!("camera {}: url must be rtsp:// or rtsps://", cam.name);
+            }
+            if !(cam.fps > 0.0 && cam.fps <= 30.0) {
+                bail!("camera {}: fps must be in (0, 30]", cam.name);
+            }
+            if let Some(s) = &cam.safety {
+                s.validate()
+                    .map_err(|e| anyhow::anyhow!("camera {}: {e}", cam.name))?;
+            }
+        }
+        if self.alerts.webhook_url.is_some()
+            && self.alerts.webhook_secret.as_deref().unwrap_or("").len() < 16
+        {
+            bail!(
+                "alerts.webhook_secret of at least 16 characters is required with alerts.webhook_url"
+            );
         }
         if self.webhook_listen.is_some() && self.webhook_secret.as_deref().unwrap_or("").len() < 16
         {

@@ -6,6 +6,7 @@
 mod cli;
 mod config;
 mod server;
+mod vision;
 
 use std::process::ExitCode;
 
@@ -33,6 +34,8 @@ enum Command {
     Takeoff(cli::takeoff::TakeoffArgs),
     /// A priced devis (PDF, DPGF/DQE, JSON) from plans, offline.
     Estimate(cli::estimate::EstimateArgs),
+    /// PPE detection on pictures, folders or an RTSP camera, offline.
+    Detect(cli::detect::DetectArgs),
 }
 
 fn main() -> ExitCode {
@@ -48,6 +51,10 @@ fn main() -> ExitCode {
         Command::Estimate(args) => {
             config::Config::load(cli.config.as_deref(), &config::ServeArgs::default())
                 .and_then(|c| cli::estimate::run(&args, &c))
+        }
+        Command::Detect(args) => {
+            config::Config::load(cli.config.as_deref(), &config::ServeArgs::default())
+                .and_then(|c| cli::detect::run(&args, &c))
         }
     };
     match result {

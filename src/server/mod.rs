@@ -4,6 +4,7 @@ mod convert;
 mod estimate;
 mod service;
 mod status;
+mod vision;
 mod webhook;
 
 use std::process::ExitCode;
@@ -14,6 +15,7 @@ use chantier_estimator::app::{App, WorkerConfig};
 use chantier_estimator::store::Store;
 use chantier_proto::v1::estimate_service_server::EstimateServiceServer;
 use chantier_proto::v1::takeoff_service_server::TakeoffServiceServer;
+use chantier_proto::v1::vision_service_server::VisionServiceServer;
 use tonic::transport::Server;
 
 use crate::config::Config;
@@ -111,6 +113,7 @@ pub async fn serve_on(
                 .await
         }));
     }
+    let vision = start_vision(&config, stop_rx.clone()).await?;
     let (health_reporter, health) = tonic_health::server::health_reporter();
     health_reporter
         .set_serving::<TakeoffServiceServer<Takeoffs>>()
@@ -118,6 +121,15 @@ pub async fn serve_on(
     health_reporter
         .set_serving::<EstimateServiceServer<estimate::Estimates>>()
         .await;
+    if vision.detector.is_ok() {
+        health_reporter
+            .set_serving::<VisionServiceServer<vision::Vision>>()
+            .await;
+    } else {
+        health_reporter
+            .set_not_serving::<VisionServiceServer<vision::Vision>>()
+            .await;
+    }
     let reflection = tonic_reflection::server::Builder::configure()
         .register_encoded_file_descriptor_set(chantier_proto::v1::FILE_DESCRIPTOR_SET)
         .register_encoded_file_descriptor_set(tonic_health::pb::FILE_DESCRIPTOR_SET)
@@ -134,6 +146,10 @@ pub async fn serve_on(
     let estimate = EstimateServiceServer::new(estimates)
         .max_decoding_message_size(config.max_message_bytes)
         .max_encoding_message_size(usize::MAX);
+    let cameras = vision.cameras.clone();
+    let vision_service = VisionServiceServer::new(vision)
+        .max_decoding_message_size(config.max_message_bytes)
+        .max_encoding_message_size(usize::MAX);
     tracing::info!(%addr, version = env!("CARGO_PKG_VERSION"), "chantier serving");
     Server::builder()
         .add_service(health)
@@ -141,18 +157,93 @@ pub async fn serve_on(
         .add_service(reflection_alpha)
         .add_service(takeoff)
         .add_service(estimate)
+        .add_service(vision_service)
         .serve_with_incoming_shutdown(
             tokio_stream::wrappers::TcpListenerStream::new(listener),
             shutdown,
         )
         .await?;
     let _ = stop_tx.send(true);
+    cameras.stop();
     let _ = worker.await;
     if let Some(t) = hook_task {
         let _ = t.await;
     }
     tracing::info!("chantier stopped");
     Ok(())
+}
+
+/// The detector, the event hub, alert sinks, metrics endpoint and cameras. A model that
+/// does not load leaves vision off (its calls answer FAILED_PRECONDITION with the reason)
+/// while takeoff and estimates keep serving.
+async fn start_vision(
+    config: &Config,
+    stop: tokio::sync::watch::Receiver<bool>,
+) -> Result<vision::Vision> {
+    let section = &config.vision;
+    let loaded = {
+        let section = section.clone();
+        tokio::task::spawn_blocking(move || crate::vision::load_detector(None, &section)).await?
+    };
+    let detector = match loaded {
+        Ok(d) => {
+            let spec = d.spec();
+            tracing::info!(model = %spec.name, width = spec.input_w, height = spec.input_h, classes = spec.classes.len(), "vision model loaded");
+            Ok(std::sync::Arc::new(d))
+        }
+        Err(e) => {
+            tracing::error!(error = format!("{e:#}"), "vision is off");
+            Err(format!("{e:#}"))
+        }
+    };
+    let metrics = crate::vision::metrics::Metrics::new();
+    let hub = crate::vision::hub::Hub::new(256, metrics.clone());
+    crate::vision::alerts::spawn(&hub, &config.alerts);
+    if let Some(addr) = section.metrics_listen {
+        let l = tokio::net::TcpListener::bind(addr)
+            .await
+            .with_context(|| format!("binding the metrics address {addr}"))?;
+        tracing::info!(addr = %l.local_addr()?, "metrics listening");
+        let router = axum::Router::new().route(
+            "/metrics",
+            axum::routing::get(move || {
+                let m = metrics.clone();
+                async move {
+                    (
+                        [(
+                            "content-type",
+                            "application/openmetrics-text; version=1.0.0; charset=utf-8",
+                        )],
+                        m.render(),
+                    )
+                }
+            }),
+        );
+        let mut stop = stop.clone();
+        tokio::spawn(async move {
+            axum::serve(l, router)
+                .with_graceful_shutdown(async move {
+                    let _ = stop.wait_for(|s| *s).await;
+                })
+                .await
+        });
+    }
+    let cameras =
+        crate::vision::cameras::Cameras::new(config.cameras.clone(), section.queue_capacity);
+    if let Ok(d) = &detector {
+        cameras.start(d.clone(), section, hub.clone());
+    } else if !config.cameras.is_empty() {
+        tracing::error!("cameras are configured but vision is off; they are not watched");
+    }
+    Ok(vision::Vision {
+        detector,
+        limits: section.limits(),
+        safety: section.safety.clone(),
+        events: section.events.clone(),
+        hub,
+        cameras,
+        timeout: Duration::from_secs(config.request_timeout_secs),
+    })
 }
 
 async fn shutdown_signal() {

@@ -4,6 +4,7 @@
 use chantier_bim::BimError;
 use chantier_estimator::EstimatorError;
 use chantier_estimator::odoo::OdooError;
+use chantier_vision::VisionError;
 use tonic::{Code, Status};
 
 pub fn code_for(e: &BimError) -> Code {
@@ -38,6 +39,24 @@ pub fn estimator_code(e: &EstimatorError) -> Code {
             OdooError::Protocol(_) => Code::Unavailable,
         },
     }
+}
+
+pub fn vision_code(e: &VisionError) -> Code {
+    match e {
+        VisionError::Image(_) => Code::InvalidArgument,
+        VisionError::ImageSize { .. } => Code::InvalidArgument,
+        VisionError::Config(_) => Code::InvalidArgument,
+        VisionError::Model { .. } => Code::FailedPrecondition,
+        VisionError::Runtime(_) => Code::FailedPrecondition,
+        VisionError::Inference(_) => Code::Internal,
+        VisionError::Stream(_) => Code::Unavailable,
+        VisionError::Overloaded => Code::ResourceExhausted,
+        VisionError::NotFound(_) => Code::NotFound,
+    }
+}
+
+pub fn vision_status(e: VisionError) -> Status {
+    Status::new(vision_code(&e), e.to_string())
 }
 
 /// The status for an estimator error, with the file position for bad libraries and rules.
