@@ -285,6 +285,17 @@ impl Config {
         if let Some(v) = env("CHANTIER_MQTT_URL") {
             self.alerts.mqtt_url = Some(v);
         }
+        if let Some(v) = env("CHANTIER_ALERT_ODOO_PROJECT") {
+            self.alerts.odoo_tasks = true;
+            self.alerts.odoo_project_id = Some(parse("CHANTIER_ALERT_ODOO_PROJECT", v)?);
+        }
+        if let Some(v) = env("CHANTIER_ALERT_ODOO_FOLLOWERS") {
+            self.alerts.odoo_followers = v
+                .split(',')
+                .filter(|s| !s.trim().is_empty())
+                .map(|s| parse("CHANTIER_ALERT_ODOO_FOLLOWERS", s.trim().to_string()))
+                .collect::<Result<_>>()?;
+        }
         let odoo_env = [
             env("CHANTIER_ODOO_URL"),
             env("CHANTIER_ODOO_DB"),
@@ -371,6 +382,18 @@ impl Config {
             bail!(
                 "alerts.webhook_secret of at least 16 characters is required with alerts.webhook_url"
             );
+        }
+        if self.alerts.odoo_tasks {
+            if self.odoo.is_none() {
+                bail!("alerts.odoo_tasks needs the [odoo] connection");
+            }
+            if self.alerts.odoo_project_id.is_none()
+                && self.cameras.iter().any(|c| c.odoo_project_id.is_none())
+            {
+                bail!(
+                    "alerts.odoo_tasks needs alerts.odoo_project_id, or odoo_project_id on every camera"
+                );
+            }
         }
         if self.webhook_listen.is_some() && self.webhook_secret.as_deref().unwrap_or("").len() < 16
         {
@@ -479,5 +502,29 @@ mod tests {
         let file = dir.path().join("c.toml");
         std::fs::write(&file, "lisen = \"127.0.0.1:6000\"\n").unwrap();
         assert!(Config::from_file(&file).is_err());
+    }
+
+    /// The camera example of the README is a configuration chantier accepts.
+    #[test]
+    fn the_readme_camera_example_parses_and_validates() {
+        let readme = include_str!("../README.md");
+        let start = readme
+            .find("```toml\n[[cameras]]")
+            .expect("README camera example")
+            + 8;
+        let end = start + readme[start..].find("```").unwrap();
+        let dir = tempfile::tempdir().unwrap();
+        let file = dir.path().join("c.toml");
+        std::fs::write(&file, &readme[start..end]).unwrap();
+        let c = Config::from_file(&file).unwrap();
+        c.validate().unwrap();
+        assert_eq!(c.cameras[0].name, "grue-nord");
+        let zones = &c.cameras[0].safety.as_ref().unwrap().zones;
+        assert_eq!(zones.len(), 2);
+        assert!(
+            zones[0].contains(800.0, 900.0, 1000, 1000),
+            "feet under the crane"
+        );
+        assert!(!zones[0].contains(100.0, 900.0, 1000, 1000));
     }
 }

@@ -199,6 +199,10 @@ async fn start_vision(
     let metrics = crate::vision::metrics::Metrics::new();
     let hub = crate::vision::hub::Hub::new(256, metrics.clone());
     crate::vision::alerts::spawn(&hub, &config.alerts);
+    if let (true, Some(odoo)) = (config.alerts.odoo_tasks, config.odoo_config()) {
+        let routing = crate::vision::incidents::Routing::new(&config.alerts, &config.cameras);
+        crate::vision::incidents::spawn(&hub, odoo, routing).context("the Odoo incident sink")?;
+    }
     if let Some(addr) = section.metrics_listen {
         let l = tokio::net::TcpListener::bind(addr)
             .await

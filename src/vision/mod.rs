@@ -4,6 +4,7 @@ pub mod alerts;
 pub mod cameras;
 pub mod config;
 pub mod hub;
+pub mod incidents;
 pub mod metrics;
 
 use std::path::{Path, PathBuf};

@@ -4,6 +4,7 @@
     apt-get install python3-gi gir1.2-gst-rtsp-server-1.0 gstreamer1.0-plugins-ugly gstreamer1.0-plugins-good
     /usr/bin/python3 tests/support/rtsp_source.py --port 8554            # rtsp://127.0.0.1:8554/cam
     /usr/bin/python3 tests/support/rtsp_source.py --picture site.jpg     # a still photo as a camera
+    /usr/bin/python3 tests/support/rtsp_source.py --video clip.mp4       # a recorded H.264 clip
 
 The test pattern moves (GStreamer's `ball`), so motion gating lets frames through; a picture
 is shown still with a moving timestamp overlay. Prints `ready rtsp://...` once listening.
@@ -22,6 +23,9 @@ from gi.repository import GLib, Gst, GstRtspServer  # noqa: E402
 
 def pipeline(args: argparse.Namespace) -> str:
     caps = f"video/x-raw,width={args.width},height={args.height},framerate={args.fps}/1"
+    if args.video:
+        # Pre-encoded H.264 in MP4: served as recorded, no encoding cost (for load measurements).
+        return f'( filesrc location="{args.video}" ! qtdemux ! h264parse ! rtph264pay name=pay0 pt=96 config-interval=1 )'
     if args.picture:
         source = (
             f'filesrc location="{args.picture}" ! decodebin ! videoconvert ! imagefreeze is-live=true '
@@ -46,6 +50,7 @@ def main() -> int:
     p.add_argument("--kbps", type=int, default=4000)
     p.add_argument("--pattern", default="ball")
     p.add_argument("--picture", help="a JPEG or PNG shown as a still camera")
+    p.add_argument("--video", help="an MP4 file with H.264 video, served as recorded")
     args = p.parse_args()
 
     Gst.init(None)

@@ -1,7 +1,8 @@
-//! The Odoo connector: transports, pushing quotations, reading opportunities.
+//! The Odoo connector: transports, pushing quotations, reading opportunities, incidents.
 
 mod client;
 mod error;
+pub mod incident;
 pub mod lead;
 mod push;
 mod xmlrpc;

@@ -127,6 +127,13 @@ fn signature(model: &Model, method: &str) -> Option<Signature> {
             true,
             true,
         ),
+        "message_subscribe" if model.thread => sig(
+            true,
+            &[("partner_ids", false), ("subtype_ids", false)],
+            false,
+            false,
+            true,
+        ),
         "action_confirm" | "action_cancel" | "action_draft" if model.name == "sale.order" => {
             sig(true, &[], false, false, true)
         }
@@ -447,6 +454,10 @@ impl Db {
                 } else {
                     json!(id)
                 }
+            }
+            "message_subscribe" => {
+                self.message_subscribe(m, &ids, &a)?;
+                Value::Bool(true)
             }
             "action_confirm" => {
                 self.set_order_state(&ids, &["draft", "sent"], "sale")?;

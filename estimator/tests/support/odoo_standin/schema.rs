@@ -238,6 +238,40 @@ pub fn models(major: u32) -> BTreeMap<&'static str, Model> {
             ],
         ),
         model(
+            "project.project",
+            "Project",
+            "sequence, name, id",
+            true,
+            vec![
+                required(field("name", Char, "Name")),
+                field("partner_id", Many2one("res.partner"), "Customer"),
+                field("active", Bool, "Active"),
+                field("task_ids", One2many("project.task", "project_id"), "Tasks"),
+            ],
+        ),
+        model(
+            "project.task",
+            "Task",
+            "priority desc, sequence, date_deadline asc, id desc",
+            true,
+            vec![
+                required(field("name", Char, "Title")),
+                field("project_id", Many2one("project.project"), "Project"),
+                field("description", Html, "Description"),
+                field("priority", Selection(&["0", "1"]), "Priority"),
+                field("partner_id", Many2one("res.partner"), "Customer"),
+                field("sequence", Int, "Sequence"),
+                field("date_deadline", Datetime, "Deadline"),
+                // Written by message_subscribe, read-only to create and write, as in Odoo.
+                computed(field(
+                    "message_partner_ids",
+                    Many2many("res.partner"),
+                    "Followers (Partners)",
+                )),
+                field("active", Bool, "Active"),
+            ],
+        ),
+        model(
             "crm.lead",
             "Lead",
             "priority desc, id desc",

@@ -1,5 +1,5 @@
-//! Model methods beyond the CRUD: `message_post` (mail.thread) and the sale order's state
-//! changes.
+//! Model methods beyond the CRUD: `message_post` and `message_subscribe` (mail.thread) and
+//! the sale order's state changes.
 
 use serde_json::{Value, json};
 
@@ -9,6 +9,42 @@ use super::super::python;
 use super::{Db, Record, ids_in, truthy};
 
 impl Db {
+    /// Adds partners to the records' followers, as `mail.thread.message_subscribe` does;
+    /// a partner already following is not added twice.
+    pub(super) fn message_subscribe(
+        &mut self,
+        model: &'static str,
+        ids: &[i64],
+        a: &Record,
+    ) -> Result<(), Fault> {
+        let partners = a.get("partner_ids").map(ids_in).unwrap_or_default();
+        for p in &partners {
+            if !self.exists("res.partner", *p) {
+                return Err(Fault::Missing(format!(
+                    "Record does not exist or has been deleted.\n(Record: res.partner({p},), User: {})",
+                    self.uid
+                )));
+            }
+        }
+        for id in ids {
+            if !self.exists(model, *id) {
+                return Err(Fault::Missing(format!(
+                    "Record does not exist or has been deleted.\n(Record: {}, User: {})",
+                    python::recordset(model, &[*id]),
+                    self.uid
+                )));
+            }
+            let mut followers = ids_in(&self.stored(model, *id, "message_partner_ids"));
+            for p in &partners {
+                if !followers.contains(p) {
+                    followers.push(*p);
+                }
+            }
+            self.set(model, *id, "message_partner_ids", json!(followers));
+        }
+        Ok(())
+    }
+
     pub(super) fn message_post(
         &mut self,
         model: &'static str,
