@@ -441,6 +441,51 @@ async fn a_bad_frame_ends_the_stream_with_its_reason_and_closes_events() {
     assert_eq!(err.code(), Code::InvalidArgument);
 }
 
+#[tokio::test]
+async fn a_stream_that_stops_mid_way_ends_its_open_events() {
+    let (_s, mut c) = start_fixture(&[], None).await;
+    let mut watch = c
+        .clone()
+        .watch_events(pb::WatchEventsRequest {
+            cameras: vec![],
+            include_snapshots: false,
+        })
+        .await
+        .unwrap()
+        .into_inner();
+    let (tx, rx) = tokio::sync::mpsc::channel(16);
+    let base = 1_700_000_000_000i64;
+    tx.send(config_msg("gate-3")).await.unwrap();
+    let mut out = c
+        .analyze_stream(tokio_stream::wrappers::ReceiverStream::new(rx))
+        .await
+        .unwrap()
+        .into_inner();
+    for i in 0..8 {
+        tx.send(frame_msg(base + i * 250)).await.unwrap();
+    }
+    // Wait for the start, then the gateway vanishes: no end of stream, the call is dropped.
+    loop {
+        let m = out.next().await.unwrap().unwrap();
+        if let Some(pb::analyze_response::Kind::Event(e)) = m.kind {
+            assert_eq!(e.kind, "start");
+            break;
+        }
+    }
+    drop(out);
+    drop(tx);
+    let mut kinds = Vec::new();
+    while kinds.len() < 2 {
+        let e = tokio::time::timeout(Duration::from_secs(10), watch.next())
+            .await
+            .expect("the end is published")
+            .unwrap()
+            .unwrap();
+        kinds.push(e.kind);
+    }
+    assert_eq!(kinds, ["start", "end"]);
+}
+
 /// A webhook receiver that checks the signature as a user's endpoint would.
 async fn webhook_receiver(
     secret: &'static str,
@@ -684,9 +729,20 @@ async fn an_rtsp_camera_is_watched_and_reconnected_after_a_drop() {
         .next()
         .unwrap()
         .to_string();
-    let cfg = format!("[[cameras]]\nname = \"cour\"\nurl = \"{url}\"\nfps = 4\n");
+    // A second camera whose server accepts and then sends garbage: it must not disturb the first.
+    let garbage = std::net::TcpListener::bind("127.0.0.1:0").unwrap();
+    let garbage_addr = garbage.local_addr().unwrap();
+    std::thread::spawn(move || {
+        use std::io::Write;
+        for mut s in garbage.incoming().flatten() {
+            let _ = s.write_all(&[0xa5; 2048]);
+        }
+    });
+    let cfg = format!(
+        "[[cameras]]\nname = \"cour\"\nurl = \"{url}\"\nfps = 4\n\n[[cameras]]\nname = \"garbage\"\nurl = \"rtsp://{garbage_addr}/x\"\n"
+    );
     let (_s, mut c) = start_fixture(&[], Some(&cfg)).await;
-    let status = |c: &mut VisionServiceClient<Channel>| {
+    let camera = |c: &mut VisionServiceClient<Channel>, i: usize| {
         let mut c = c.clone();
         async move {
             c.list_cameras(pb::ListCamerasRequest {})
@@ -694,9 +750,10 @@ async fn an_rtsp_camera_is_watched_and_reconnected_after_a_drop() {
                 .unwrap()
                 .into_inner()
                 .cameras
-                .remove(0)
+                .remove(i)
         }
     };
+    let status = |c: &mut VisionServiceClient<Channel>| camera(c, 0);
     let mut cam = status(&mut c).await;
     for _ in 0..200 {
         if cam.frames_analysed >= 3 {
@@ -712,6 +769,14 @@ async fn an_rtsp_camera_is_watched_and_reconnected_after_a_drop() {
         "decoded frames beyond the analysis rate are not analysed: {cam:?}"
     );
     assert!(cam.last_frame_ms > 0);
+    let bad = camera(&mut c, 1).await;
+    assert_eq!(bad.name, "garbage");
+    assert_ne!(bad.state, "streaming", "{bad:?}");
+    assert!(
+        bad.reconnects >= 1 && bad.last_error.contains("DESCRIBE"),
+        "{bad:?}"
+    );
+    assert_eq!(bad.frames_received, 0);
 
     // The camera drops; the service notices, then reconnects when it comes back.
     drop(source);
