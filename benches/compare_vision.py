@@ -35,7 +35,7 @@ def pictures(n: int, out: Path) -> list[Path]:
     files = sorted(src.iterdir())[:n]
     made = []
     for f in files:
-        target = out / (f.stem + ".jpg")
+        target = out / (f.stem + (".png" if os.environ.get("COMPARE_PNG") else ".jpg"))
         Image.open(f).convert("RGB").resize((1920, 1080), Image.BILINEAR).save(target, quality=90)
         made.append(target)
     return made
@@ -113,6 +113,9 @@ def main() -> int:
             best = max((iou(box, b) for c, b, _ in mine if c == cls), default=0.0)
             worst = min(worst, best)
             matched += best > 0.99
+            if best <= 0.99 and os.environ.get("VERBOSE"):
+                near = max(mine, key=lambda m: iou(box, m[1]) if m[0] == cls else -1, default=None)
+                print(f"  {name}: {cls} {[round(v, 1) for v in box]} vs {near}", file=sys.stderr)
     print(f"model {args.model.name}, {len(files)} pictures 1920x1080, 2 cores")
     print(f"ultralytics predict: {1 / theirs_s:6.2f} pictures/s ({theirs_s * 1000:.1f} ms each)")
     print(f"chantier detect:     {1 / ours_s:6.2f} pictures/s ({ours_s * 1000:.1f} ms each; start-up {start:.2f} s apart)")

@@ -44,7 +44,7 @@ def main() -> int:
     metrics = {
         "model": args.model.name,
         "split": "val",
-        "images": int(getattr(r, "seen", 0)) or None,
+        "images": sum(1 for _ in (args.data / "val" / "images").iterdir()),
         "imgsz": args.imgsz,
         "precision": round(float(r.box.mp), 4),
         "recall": round(float(r.box.mr), 4),
