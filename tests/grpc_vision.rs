@@ -878,5 +878,8 @@ async fn the_shipped_model_finds_workers_on_labelled_site_photos() {
         "shipped model: {matched}/{labelled} labelled boxes found (IoU >= 0.5) on 40 val photos"
     );
     assert!(labelled > 50);
-    assert!(recall >= 0.2, "recall {recall}");
+    assert!(
+        recall >= 0.3,
+        "recall {recall} (the 12-epoch model gives 0.46 here)"
+    );
 }

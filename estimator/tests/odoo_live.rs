@@ -1,7 +1,7 @@
 //! The connector against a real Odoo, when ODOO_URL, ODOO_DB, ODOO_USER and ODOO_KEY are
 //! all set (for instance `set -a; . /work/odoo/ENV; set +a`); otherwise every test says it is
 //! skipped and passes. Same scenarios as tests/odoo_connector.rs: push, push again, re-price,
-//! bad key. Each test pushes for a client and a reference of its own and removes what it
+//! bad key, and a safety incident task. Each test pushes for a client and a reference of its own and removes what it
 //! created (orders, opportunity, partner, and the products that did not exist before), even
 //! when an assertion fails. The tests take turns: concurrent first pushes would each create
 //! the same products.
@@ -506,4 +506,94 @@ async fn live_bad_key_is_refused() {
         );
     })
     .await;
+}
+
+/// A safety incident as a task of the Project app: task, snapshot, followers, opened again
+/// (same task), then removed.
+async fn unlink_ids(odoo: &OdooClient, model: &str, ids: &[i64]) {
+    if !ids.is_empty() {
+        let _ = odoo.call(model, "unlink", Some(ids), Map::new()).await;
+    }
+}
+
+#[tokio::test]
+async fn incident_task_on_a_real_odoo() {
+    let Some(config) = live("incident_task_on_a_real_odoo") else {
+        return;
+    };
+    let _turn = TURN.lock().await;
+    let odoo = OdooClient::new(config).unwrap();
+    let tag = format!(
+        "{}",
+        std::time::SystemTime::now()
+            .duration_since(std::time::UNIX_EPOCH)
+            .unwrap()
+            .as_nanos()
+    );
+    let project = odoo
+        .create(
+            "project.project",
+            vec![json!({"name": format!("chantier test {tag}")})],
+        )
+        .await
+        .unwrap()[0];
+    let partner = odoo
+        .create(
+            "res.partner",
+            vec![json!({"name": format!("Sécurité {tag}")})],
+        )
+        .await
+        .unwrap()[0];
+    let incident = odoo::incident::Incident {
+        event_id: format!("live-{tag}"),
+        project_id: project,
+        camera: "grue".into(),
+        rule: "no_vest".into(),
+        zone: Some("zone EPI".into()),
+        track_id: 4,
+        confidence: 0.8,
+        started_at: "2026-11-25T08:00:00+00:00".into(),
+        // The smallest valid JPEG is not needed: Odoo stores any bytes as an attachment.
+        snapshot_jpeg: Some(b"\xff\xd8\xff\xd9".to_vec()),
+        followers: vec![partner],
+    };
+    let result = async {
+        let first = odoo::incident::open_incident(&odoo, &incident).await?;
+        let again = odoo::incident::open_incident(&odoo, &incident).await?;
+        odoo::incident::note_incident(
+            &odoo,
+            first.task_id,
+            "Fin de l'infraction / Violation ended",
+            None,
+        )
+        .await?;
+        Ok::<_, chantier_estimator::odoo::OdooError>((first, again))
+    }
+    .await;
+    let tasks = odoo
+        .search_read(
+            "project.task",
+            json!([["project_id", "=", project]]),
+            &["id", "name", "message_partner_ids"],
+            None,
+        )
+        .await
+        .unwrap_or_default();
+    let task_ids: Vec<i64> = tasks.iter().filter_map(|t| t["id"].as_i64()).collect();
+    unlink_ids(&odoo, "project.task", &task_ids).await;
+    unlink_ids(&odoo, "project.project", &[project]).await;
+    unlink_ids(&odoo, "res.partner", &[partner]).await;
+
+    let (first, again) = result.unwrap();
+    assert!(first.created && !again.created);
+    assert_eq!(again.task_id, first.task_id);
+    assert_eq!(tasks.len(), 1);
+    let followers: Vec<i64> = tasks[0]["message_partner_ids"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .filter_map(Value::as_i64)
+        .collect();
+    assert!(followers.contains(&partner), "{followers:?}");
+    assert!(first.attachment_id.is_some());
 }

@@ -32,12 +32,14 @@ def main() -> int:
     parser.add_argument("--workers", type=int, default=2)
     parser.add_argument("--seed", type=int, default=0)
     parser.add_argument("--resume", action="store_true", help="continue from runs/ppe/weights/last.pt")
+    parser.add_argument("--start", type=Path, help="start from these weights (a later stage) instead of the yaml")
+    parser.add_argument("--name", default="ppe", help="run name under --runs")
     args = parser.parse_args()
 
     prepare_offline()
     from ultralytics import YOLO  # imported after the offline settings take effect
 
-    last = args.runs.resolve() / "ppe" / "weights" / "last.pt"
+    last = args.runs.resolve() / args.name / "weights" / "last.pt"
     if args.resume:
         if not last.exists():
             print(f"nothing to resume: {last} is missing", file=sys.stderr)
@@ -45,7 +47,9 @@ def main() -> int:
         YOLO(str(last)).train(resume=True)
         return 0
 
-    model = YOLO("yolo11n.yaml")  # architecture only: no pretrained weights exist offline
+    # Architecture only: no pretrained weights exist offline. A later stage starts from an
+    # earlier stage's best weights (still this project's own training, nothing downloaded).
+    model = YOLO(str(args.start)) if args.start else YOLO("yolo11n.yaml")
     model.train(
         data=str(data_yaml(args.data, args.runs.resolve())),
         epochs=args.epochs,
@@ -55,13 +59,13 @@ def main() -> int:
         device="cpu",
         seed=args.seed,
         deterministic=True,
-        pretrained=False,
+        pretrained=bool(args.start),
         amp=False,
         plots=False,
         cache="ram",
         close_mosaic=max(1, args.epochs // 6),
         project=str(args.runs.resolve()),
-        name="ppe",
+        name=args.name,
         exist_ok=True,
         verbose=True,
     )

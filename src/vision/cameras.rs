@@ -12,7 +12,7 @@ use std::sync::{Arc, Mutex};
 use std::time::{Duration, Instant};
 
 use chantier_proto::v1 as pb;
-use chantier_vision::motion::{MotionConfig, MotionGate};
+use chantier_vision::motion::MotionGate;
 use chantier_vision::pipeline::{self, CameraAnalyzer};
 use chantier_vision::preprocess::ImageLimits;
 use chantier_vision::queue::InferenceQueue;
@@ -272,7 +272,7 @@ async fn stream(
     tracing::info!(camera = %camera.name, url = %redact(&camera.url), "camera streaming");
     let interval = Duration::from_secs_f32(1.0 / camera.fps.clamp(0.01, 60.0));
     let mut next_due = Instant::now();
-    let mut gate = MotionGate::new(MotionConfig::default());
+    let mut gate = MotionGate::new(camera.motion);
     loop {
         let due = Instant::now() >= next_due;
         let step = cam.next(due).await?;

@@ -72,6 +72,10 @@ pub struct CameraSection {
     pub safety: Option<SafetyRules>,
     #[serde(default)]
     pub events: Option<EventConfig>,
+    /// Motion gating: `pixel_threshold` (0-255), `min_changed` (fraction of the picture; 0 =
+    /// off), `max_idle_ms` (analyse at least this often anyway).
+    #[serde(default)]
+    pub motion: chantier_vision::motion::MotionConfig,
     /// Odoo project (id) that receives this camera's incident tasks.
     #[serde(default)]
     pub odoo_project_id: Option<i64>,

@@ -8,7 +8,9 @@
 use image::RgbImage;
 use image::imageops::FilterType;
 
-#[derive(Debug, Clone, Copy)]
+/// Per camera; `min_changed = 0` turns gating off (every sampled frame is analysed).
+#[derive(Debug, Clone, Copy, PartialEq, serde::Deserialize)]
+#[serde(default, deny_unknown_fields)]
 pub struct MotionConfig {
     /// Per-pixel difference (0-255) that counts as changed.
     pub pixel_threshold: u8,
