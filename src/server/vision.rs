@@ -20,7 +20,7 @@ use tonic::{Request, Response, Status, Streaming};
 
 use super::status::vision_status;
 use crate::vision::SharedDetector;
-use crate::vision::cameras::Cameras;
+use crate::vision::cameras::{Cameras, now_ms};
 use crate::vision::hub::Hub;
 
 #[derive(Clone)]
@@ -164,12 +164,6 @@ pub fn event(e: &Event, with_snapshot: bool) -> pb::SafetyEvent {
             Vec::new()
         },
     }
-}
-
-fn now_ms() -> i64 {
-    std::time::SystemTime::now()
-        .duration_since(std::time::UNIX_EPOCH)
-        .map_or(0, |d| d.as_millis() as i64)
 }
 
 #[tonic::async_trait]

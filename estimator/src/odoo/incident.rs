@@ -7,6 +7,7 @@
 use base64::Engine;
 use serde_json::{Map, json};
 
+use super::push::first_id;
 use super::{OdooClient, OdooError};
 
 /// One incident, as the vision side describes it; no vision types cross into this crate.
@@ -104,12 +105,7 @@ pub async fn open_incident(odoo: &OdooClient, i: &Incident) -> Result<IncidentTa
         "description": description(i),
         "priority": "1",
     });
-    let task_id = odoo
-        .create("project.task", vec![vals])
-        .await?
-        .first()
-        .copied()
-        .ok_or_else(|| OdooError::Protocol("create returned no id".into()))?;
+    let task_id = first_id(odoo.create("project.task", vec![vals]).await?)?;
     let attachment_id = match &i.snapshot_jpeg {
         Some(jpeg) => Some(attach(odoo, task_id, &format!("{}.jpg", i.event_id), jpeg).await?),
         None => None,
@@ -161,11 +157,7 @@ async fn attach(
     let datas = base64::engine::general_purpose::STANDARD.encode(jpeg);
     let vals = json!({"name": name, "type": "binary", "datas": datas, "res_model": "project.task",
         "res_id": task_id, "mimetype": "image/jpeg"});
-    odoo.create("ir.attachment", vec![vals])
-        .await?
-        .first()
-        .copied()
-        .ok_or_else(|| OdooError::Protocol("create returned no id".into()))
+    first_id(odoo.create("ir.attachment", vec![vals]).await?)
 }
 
 /// The task a previous alert opened, by its event id (after a restart).

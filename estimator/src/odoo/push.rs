@@ -441,7 +441,7 @@ fn check_taxes(e: &Estimate, taxes: &BTreeMap<i64, i64>) -> Result<(), OdooError
     Ok(())
 }
 
-fn first_id(ids: Vec<i64>) -> Result<i64, OdooError> {
+pub(crate) fn first_id(ids: Vec<i64>) -> Result<i64, OdooError> {
     ids.first()
         .copied()
         .ok_or_else(|| OdooError::Protocol("create returned no id".into()))
