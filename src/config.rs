@@ -56,6 +56,8 @@ pub struct Config {
     pub cameras: Vec<crate::vision::config::CameraSection>,
     /// Where safety events go besides the gRPC stream.
     pub alerts: crate::vision::config::AlertsSection,
+    /// Plan reading (PDF and pictures): OCR settings, page and operation limits.
+    pub plans: chantier_vision::plan::PlanOptions,
 }
 
 /// `[odoo]` in the file, or CHANTIER_ODOO_URL / _DB / _USER / _KEY / _TRANSPORT.
@@ -109,6 +111,7 @@ impl Default for Config {
             vision: crate::vision::VisionSection::default(),
             cameras: Vec::new(),
             alerts: crate::vision::config::AlertsSection::default(),
+            plans: chantier_vision::plan::PlanOptions::default(),
         }
     }
 }
@@ -263,6 +266,12 @@ impl Config {
         }
         if let Some(v) = env("CHANTIER_PROPOSAL_STAGE") {
             self.proposal_stage = v;
+        }
+        if let Some(v) = env("CHANTIER_PLAN_MAX_PAGES") {
+            self.plans.max_pages = parse("CHANTIER_PLAN_MAX_PAGES", v)?;
+        }
+        if let Some(v) = env("CHANTIER_OCR_LANGUAGES") {
+            self.plans.ocr.languages = v;
         }
         if let Some(v) = env("CHANTIER_MODEL") {
             self.vision.model = Some(PathBuf::from(v));
@@ -458,6 +467,7 @@ impl Config {
         chantier_bim::Limits {
             max_file_bytes: self.max_upload_bytes,
             max_decompressed_bytes: self.max_decompressed_bytes,
+            max_pdf_pages: self.plans.max_pages,
             ..chantier_bim::Limits::default()
         }
     }

@@ -38,18 +38,35 @@ enum Command {
     Detect(cli::detect::DetectArgs),
 }
 
+/// Makes every takeoff entry point read PDF and picture plans with OCR.
+fn with_plan_reader(c: config::Config) -> config::Config {
+    chantier_bim::plan::read::register_reader(chantier_vision::plan::bim_reader(c.plans.clone()));
+    c
+}
+
 fn main() -> ExitCode {
+    // Tesseract's OpenMP threads would fight the OCR workers for the cores; the runtime
+    // reads this once, at its start, so it is set before any thread exists.
+    if std::env::var_os("OMP_THREAD_LIMIT").is_none() {
+        // SAFETY: no other thread runs yet.
+        #[allow(unsafe_code)]
+        unsafe {
+            std::env::set_var("OMP_THREAD_LIMIT", "1")
+        };
+    }
     let cli = Cli::parse();
     let result = match cli.command {
-        Command::Serve(args) => {
-            config::Config::load(cli.config.as_deref(), &args).and_then(server::run)
-        }
+        Command::Serve(args) => config::Config::load(cli.config.as_deref(), &args)
+            .map(with_plan_reader)
+            .and_then(server::run),
         Command::Takeoff(args) => {
             config::Config::load(cli.config.as_deref(), &config::ServeArgs::default())
+                .map(with_plan_reader)
                 .and_then(|c| cli::takeoff::run(&args, &c))
         }
         Command::Estimate(args) => {
             config::Config::load(cli.config.as_deref(), &config::ServeArgs::default())
+                .map(with_plan_reader)
                 .and_then(|c| cli::estimate::run(&args, &c))
         }
         Command::Detect(args) => {

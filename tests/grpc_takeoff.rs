@@ -38,6 +38,7 @@ async fn upload(
         part: Some(pb::upload_takeoff_request::Part::Header(pb::FileHeader {
             file_name: name.into(),
             format_hint: String::new(),
+            annotate: false,
         })),
     }];
     for c in bytes.chunks(chunk.max(1)) {
@@ -153,6 +154,7 @@ fn from_proto(r: pb::TakeoffResult) -> t::Takeoff {
         warnings: r.warnings,
         ifc,
         dxf,
+        plan: None,
     }
 }
 
@@ -279,6 +281,7 @@ async fn bad_input_gets_clear_statuses() {
     // A zip bomb disguised as .ifczip is refused within the decompression limit.
     let s = client
         .takeoff(pb::TakeoffRequest {
+            annotate: false,
             file_name: "bomb.ifczip".into(),
             format_hint: String::new(),
             content: zip_bomb(),
@@ -296,6 +299,7 @@ async fn a_stalled_upload_gets_deadline_exceeded() {
         part: Some(pb::upload_takeoff_request::Part::Header(pb::FileHeader {
             file_name: "slow.dxf".into(),
             format_hint: "dxf".into(),
+            annotate: false,
         })),
     };
     // The header, then nothing ever again: the server gives up on its own at the limit.
@@ -339,6 +343,7 @@ async fn unary_call_matches_streaming_upload() {
     let mut client = TakeoffServiceClient::new(ch);
     let unary = client
         .takeoff(pb::TakeoffRequest {
+            annotate: false,
             file_name: "IfcOpenHouse_IFC4.ifc".into(),
             format_hint: "ifc".into(),
             content: bytes,

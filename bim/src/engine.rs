@@ -15,10 +15,14 @@ pub enum Format {
     Ifc,
     IfcZip,
     Dxf,
+    /// A PDF plan (vector or scanned).
+    Pdf,
+    /// A picture of a plan: PNG, JPEG or TIFF.
+    Image,
 }
 
 impl Format {
-    /// Parses a user's format hint ("ifc", "ifczip", "dxf"; case-insensitive).
+    /// Parses a user's format hint ("ifc", "ifczip", "dxf", "pdf", "png"...; case-insensitive).
     pub fn from_hint(hint: &str) -> Option<Format> {
         match hint
             .trim()
@@ -29,6 +33,8 @@ impl Format {
             "ifc" | "step" | "stp" => Some(Format::Ifc),
             "ifczip" | "zip" => Some(Format::IfcZip),
             "dxf" => Some(Format::Dxf),
+            "pdf" => Some(Format::Pdf),
+            "png" | "jpg" | "jpeg" | "tif" | "tiff" | "image" => Some(Format::Image),
             _ => None,
         }
     }
@@ -45,6 +51,8 @@ pub struct Limits {
     /// Largest decompressed/compressed size ratio of an archive member. IFC text compresses
     /// 5 to 20 times; a member past this ratio is a bomb, refused before it fills memory.
     pub max_compression_ratio: u64,
+    /// Pages read from one PDF.
+    pub max_pdf_pages: u32,
     /// When set, a takeoff still running at this instant stops with a limit error instead of
     /// finishing for a client that has gone.
     #[serde(skip)]
@@ -57,6 +65,7 @@ impl Default for Limits {
             max_file_bytes: 1 << 30,
             max_decompressed_bytes: 2 << 30,
             max_compression_ratio: 100,
+            max_pdf_pages: 500,
             deadline: None,
         }
     }
@@ -65,6 +74,19 @@ impl Default for Limits {
 /// Detects a file's format from its content first (names lie), then from its extension.
 pub fn detect(name: &str, bytes: &[u8]) -> Option<Format> {
     let head = &bytes[..bytes.len().min(4096)];
+    if head[..head.len().min(1024)]
+        .windows(5)
+        .any(|w| w == b"%PDF-")
+    {
+        return Some(Format::Pdf);
+    }
+    if head.starts_with(b"\x89PNG\r\n\x1a\n")
+        || head.starts_with(b"\xff\xd8\xff")
+        || head.starts_with(b"II*\0")
+        || head.starts_with(b"MM\0*")
+    {
+        return Some(Format::Image);
+    }
     if head.starts_with(b"PK\x03\x04") {
         return Some(Format::IfcZip);
     }
@@ -110,7 +132,7 @@ pub fn takeoff_bytes(
         (None, Some(h)) => h,
         (None, None) => {
             return Err(BimError::UnknownFormat(format!(
-                "{name}: neither an IFC (ISO-10303-21), an .ifczip nor a DXF file"
+                "{name}: neither an IFC (ISO-10303-21), an .ifczip, a DXF, a PDF nor a PNG/JPEG/TIFF plan"
             )));
         }
     };
@@ -121,6 +143,9 @@ pub fn takeoff_bytes(
             ifc_takeoff(name, inner, limits)
         }
         Format::Dxf => crate::dxf::takeoff_dxf(name, &bytes),
+        Format::Pdf | Format::Image => {
+            crate::plan::read::takeoff_plan(name, &bytes, format, limits)
+        }
     }
 }
 

@@ -20,6 +20,12 @@ pub enum BimError {
         line: Option<usize>,
         offset: Option<usize>,
     },
+    /// A PDF that cannot be read (broken, encrypted, not a PDF), with the page when known.
+    #[error("unreadable PDF: {message}{}", page.map(|p| format!(" (page {p})")).unwrap_or_default())]
+    Pdf { message: String, page: Option<u32> },
+    /// A picture that cannot be decoded or used as a plan.
+    #[error("unreadable image: {0}")]
+    Image(String),
     /// A broken or suspicious archive (.ifczip).
     #[error("bad archive: {0}")]
     Archive(String),

@@ -4,6 +4,8 @@
 //! - [`ifc`]: typed views over a STEP file for what takeoff needs.
 //! - [`geom`]: meshes from IFC geometry, booleans, and the measures taken from them.
 //! - [`dxf`]: DXF drawings (ASCII and binary) to per-layer quantities.
+//! - [`pdf`]: vector PDF content streams to plan pages.
+//! - [`plan`]: plan pages (vector or OCR) to scale, rooms, dimensions, walls and openings.
 //! - [`takeoff`]: the output contract shared by the CLI and the gRPC service.
 //! - [`engine`]: format detection, limits, and the one entry point for all formats.
 
@@ -12,6 +14,8 @@ pub mod engine;
 mod error;
 pub mod geom;
 pub mod ifc;
+pub mod pdf;
+pub mod plan;
 pub mod step;
 pub mod takeoff;
 

@@ -9,7 +9,7 @@ use serde::{Deserialize, Serialize};
 #[derive(Debug, Clone, Serialize, PartialEq)]
 pub struct Takeoff {
     pub file: String,
-    /// "ifc" or "dxf".
+    /// "ifc", "dxf", "pdf" or "image".
     pub format: String,
     /// IFC schema identifier (IFC2X3, IFC4, IFC4X3_ADD2...); absent for drawings.
     #[serde(skip_serializing_if = "Option::is_none", default)]
@@ -20,6 +20,14 @@ pub struct Takeoff {
     pub ifc: Option<IfcTakeoff>,
     #[serde(skip_serializing_if = "Option::is_none", default, flatten)]
     pub dxf: Option<DxfTakeoff>,
+    #[serde(skip_serializing_if = "Option::is_none", default, flatten)]
+    pub plan: Option<PlanTakeoff>,
+}
+
+/// A plan read from a PDF or a picture: one entry per page.
+#[derive(Debug, Clone, Default, Serialize, Deserialize, PartialEq)]
+pub struct PlanTakeoff {
+    pub pages: Vec<crate::plan::PageTakeoff>,
 }
 
 /// Reads the format first, then the part it names: serde's flatten of two optional parts
@@ -38,17 +46,13 @@ impl<'de> Deserialize<'de> for Takeoff {
         }
         let v = serde_json::Value::deserialize(d)?;
         let head: Head = serde_json::from_value(v.clone()).map_err(D::Error::custom)?;
-        let (ifc, dxf) = match head.format.as_str() {
-            "ifc" => (
-                Some(serde_json::from_value(v).map_err(D::Error::custom)?),
-                None,
-            ),
-            "dxf" => (
-                None,
-                Some(serde_json::from_value(v).map_err(D::Error::custom)?),
-            ),
-            _ => (None, None),
-        };
+        let (mut ifc, mut dxf, mut plan) = (None, None, None);
+        match head.format.as_str() {
+            "ifc" => ifc = Some(serde_json::from_value(v).map_err(D::Error::custom)?),
+            "dxf" => dxf = Some(serde_json::from_value(v).map_err(D::Error::custom)?),
+            "pdf" | "image" => plan = Some(serde_json::from_value(v).map_err(D::Error::custom)?),
+            _ => {}
+        }
         Ok(Takeoff {
             file: head.file,
             format: head.format,
@@ -56,6 +60,7 @@ impl<'de> Deserialize<'de> for Takeoff {
             warnings: head.warnings,
             ifc,
             dxf,
+            plan,
         })
     }
 }

@@ -1,4 +1,5 @@
-//! `chantier takeoff FILE...`: quantities of IFC, IFCZIP and DXF files as a table, JSON or CSV.
+//! `chantier takeoff FILE...`: quantities of IFC, IFCZIP, DXF files and PDF or picture plans
+//! as a table, JSON or CSV.
 
 use std::io::Write;
 use std::path::PathBuf;
@@ -25,17 +26,21 @@ pub struct TakeoffArgs {
     /// Output format.
     #[arg(long, value_enum, default_value = "table")]
     pub format: OutputFormat,
-    /// Force the input format when neither content nor extension tells it (ifc, ifczip, dxf).
+    /// Force the input format when neither content nor extension tells it (ifc, ifczip,
+    /// dxf, pdf, png, jpeg, tiff).
     #[arg(long)]
     pub input_format: Option<String>,
+    /// For PDF and picture plans: write one PNG per page into this folder, with what was
+    /// recognised drawn over the plan (`<file>-page-<n>.png`).
+    #[arg(long, value_name = "DIR")]
+    pub annotate: Option<PathBuf>,
 }
 
 pub fn run(args: &TakeoffArgs, config: &Config) -> Result<ExitCode> {
     let hint = match &args.input_format {
-        Some(h) => Some(
-            Format::from_hint(h)
-                .ok_or_else(|| anyhow::anyhow!("--input-format must be ifc, ifczip or dxf"))?,
-        ),
+        Some(h) => Some(Format::from_hint(h).ok_or_else(|| {
+            anyhow::anyhow!("--input-format must be ifc, ifczip, dxf, pdf or an image type")
+        })?),
         None => None,
     };
     let limits = config.limits();
@@ -56,7 +61,10 @@ pub fn run(args: &TakeoffArgs, config: &Config) -> Result<ExitCode> {
             if let Some(b) = &bar {
                 b.set_message(f.display().to_string());
             }
-            let r = chantier_bim::takeoff_path(f, hint, &limits);
+            let r = match &args.annotate {
+                Some(dir) => annotated(f, dir, hint, &limits, config),
+                None => chantier_bim::takeoff_path(f, hint, &limits),
+            };
             if let Some(b) = &bar {
                 b.inc(1);
             }
@@ -102,7 +110,51 @@ pub fn run(args: &TakeoffArgs, config: &Config) -> Result<ExitCode> {
     })
 }
 
-/// One row per group (IFC class, storey, type, material; DXF layer) and per file.
+/// Reads a plan with its annotated pages written to `dir`; other files as usual.
+fn annotated(
+    path: &std::path::Path,
+    dir: &std::path::Path,
+    hint: Option<Format>,
+    limits: &chantier_bim::Limits,
+    config: &Config,
+) -> Result<Takeoff, chantier_bim::BimError> {
+    let bytes = std::fs::read(path)?;
+    let name = path
+        .file_name()
+        .map(|n| n.to_string_lossy().into_owned())
+        .unwrap_or_default();
+    if !matches!(
+        chantier_bim::detect(&name, &bytes).or(hint),
+        Some(Format::Pdf | Format::Image)
+    ) {
+        return chantier_bim::takeoff_bytes(&name, bytes, hint, limits);
+    }
+    if bytes.len() as u64 > limits.max_file_bytes {
+        return chantier_bim::takeoff_bytes(&name, bytes, hint, limits);
+    }
+    let opts = chantier_vision::plan::PlanOptions {
+        max_pages: limits.max_pdf_pages,
+        ..config.plans.clone()
+    };
+    let fail = chantier_vision::plan::to_bim_error;
+    let reading = chantier_vision::plan::read_plan(&bytes, &opts).map_err(fail)?;
+    std::fs::create_dir_all(dir)?;
+    let stem = path
+        .file_stem()
+        .map(|n| n.to_string_lossy().into_owned())
+        .unwrap_or_else(|| "plan".into());
+    for (png, page) in reading
+        .annotated()
+        .map_err(fail)?
+        .iter()
+        .zip(&reading.pages)
+    {
+        std::fs::write(dir.join(format!("{stem}-page-{}.png", page.number)), png)?;
+    }
+    Ok(reading.takeoff(&name))
+}
+
+/// One row per group (IFC class, storey, type, material; DXF layer; plan item) and per file.
 fn write_csv(out: &mut impl Write, all: &[Takeoff]) -> Result<()> {
     let mut w = csv::Writer::from_writer(out);
     w.write_record([
@@ -152,6 +204,33 @@ fn write_csv(out: &mut impl Write, all: &[Takeoff]) -> Result<()> {
                 }
             }
         }
+        if let Some(p) = &t.plan {
+            for item in p.pages.iter().flat_map(|p| &p.items) {
+                let q = f(item.quantity);
+                let (count, length, area) = match item.unit.as_str() {
+                    "m" => ("", q.as_str(), ""),
+                    "m2" => ("", "", q.as_str()),
+                    _ => (q.as_str(), "", ""),
+                };
+                w.write_record([
+                    t.file.as_str(),
+                    t.format.as_str(),
+                    &format!("page {} {}", item.page, item.kind),
+                    item.description.as_str(),
+                    count,
+                    "",
+                    "",
+                    "",
+                    area,
+                    "",
+                    "",
+                    length,
+                    "",
+                    "",
+                    "",
+                ])?;
+            }
+        }
         if let Some(d) = &t.dxf {
             for (name, l) in &d.layers {
                 let count: u64 = l.entity_counts.values().sum();
@@ -190,6 +269,34 @@ fn write_table(out: &mut impl Write, t: &Takeoff) -> Result<()> {
             .map(|s| format!(", {s}"))
             .unwrap_or_default()
     )?;
+    if let Some(p) = &t.plan {
+        for page in &p.pages {
+            writeln!(
+                out,
+                "  page {}: {:.0} x {:.0} mm, scale {}, {} characters, confidence {:.2}",
+                page.number,
+                page.width_mm,
+                page.height_mm,
+                page.scale.map_or("unknown".into(), |s| format!("1:{s}")),
+                page.text_chars,
+                page.confidence
+            )?;
+            for item in &page.items {
+                writeln!(
+                    out,
+                    "    {:<12} {:<40} {:>10.2} {:<3} ({:.0} %)",
+                    item.kind,
+                    item.description,
+                    item.quantity,
+                    item.unit,
+                    item.confidence * 100.0
+                )?;
+            }
+            for w in &page.warnings {
+                writeln!(out, "    warning: {w}")?;
+            }
+        }
+    }
     if let Some(i) = &t.ifc {
         writeln!(
             out,

@@ -106,6 +106,9 @@ pub fn takeoff(x: t::Takeoff) -> pb::TakeoffResult {
             })
             .collect();
     }
+    if let Some(p) = x.plan {
+        out.pages = p.pages.into_iter().map(plan_page).collect();
+    }
     out
 }
 
@@ -276,5 +279,79 @@ pub fn estimate(e: &Estimate) -> pb::Estimate {
         warnings: e.warnings.clone(),
         opportunity_id: e.opportunity_id.unwrap_or_default(),
         json: serde_json::to_string(e).unwrap_or_default(),
+    }
+}
+
+fn plan_box(b: chantier_bim::plan::page::BBox) -> pb::PlanBox {
+    pb::PlanBox {
+        x0: b.x0,
+        y0: b.y0,
+        x1: b.x1,
+        y1: b.y1,
+    }
+}
+
+fn plan_page(p: chantier_bim::plan::PageTakeoff) -> pb::PlanPage {
+    let json = serde_json::to_string(&p).unwrap_or_default();
+    let count = |k: &str| p.openings.iter().filter(|o| o.kind == k).count() as u32;
+    pb::PlanPage {
+        number: p.number,
+        width_mm: p.width_mm,
+        height_mm: p.height_mm,
+        scale: p.scale,
+        text_chars: p.text_chars as u64,
+        doors: count("door"),
+        windows: count("window"),
+        rooms: p
+            .rooms
+            .iter()
+            .map(|r| pb::PlanRoom {
+                name: r.name.clone(),
+                area_m2: r.area_m2,
+                bbox: Some(plan_box(r.bbox)),
+                confidence: r.confidence,
+            })
+            .collect(),
+        dimensions: p
+            .dimensions
+            .iter()
+            .map(|d| pb::PlanDimension {
+                text: d.text.clone(),
+                value_m: d.value_m,
+                bbox: Some(plan_box(d.bbox)),
+                confidence: d.confidence,
+            })
+            .collect(),
+        walls: p
+            .walls
+            .iter()
+            .map(|w| pb::PlanWallGroup {
+                thickness_m: w.thickness_m,
+                length_m: w.length_m,
+                count: w.count as u32,
+            })
+            .collect(),
+        items: p
+            .items
+            .iter()
+            .map(|i| pb::PlanItem {
+                kind: i.kind.clone(),
+                description: i.description.clone(),
+                quantity: i.quantity,
+                unit: i.unit.clone(),
+                page: i.page,
+                bbox: i.bbox.map(plan_box),
+                confidence: i.confidence,
+                source: i.source.clone(),
+            })
+            .collect(),
+        confidence: p.confidence,
+        warnings: p.warnings.clone(),
+        source: match p.source {
+            chantier_bim::plan::page::PageSource::Vector => "vector".into(),
+            chantier_bim::plan::page::PageSource::Raster => "raster".into(),
+        },
+        json,
+        annotated_png: Vec::new(),
     }
 }

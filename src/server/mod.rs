@@ -64,6 +64,7 @@ pub async fn serve_on(
         limits: config.limits(),
         timeout: Duration::from_secs(config.request_timeout_secs),
         slots: slots.clone(),
+        plans: config.plans.clone(),
     };
     let url = config.database_url();
     let store = Store::open(&url).await.with_context(|| {

@@ -38,6 +38,8 @@ pub struct Takeoffs {
     /// Takeoffs admitted at once; the others wait (within their time limit). Bounds the
     /// memory held by uploads and keeps the CPU for the ones running.
     pub slots: Arc<Semaphore>,
+    /// How plans are read when a request asks for annotated pages.
+    pub plans: chantier_vision::plan::PlanOptions,
 }
 
 fn parse_hint(hint: &str) -> Result<Option<Format>, Status> {
@@ -46,9 +48,27 @@ fn parse_hint(hint: &str) -> Result<Option<Format>, Status> {
     }
     Format::from_hint(hint).map(Some).ok_or_else(|| {
         Status::invalid_argument(format!(
-            "format_hint {hint:?} is not one of ifc, ifczip, dxf"
+            "format_hint {hint:?} is not one of ifc, ifczip, dxf, pdf, png, jpeg, tiff"
         ))
     })
+}
+
+/// A plan read with its annotated pages, for requests that ask for them.
+fn annotated(
+    name: &str,
+    bytes: &[u8],
+    limits: &Limits,
+    plans: chantier_vision::plan::PlanOptions,
+) -> Result<(chantier_bim::takeoff::Takeoff, Vec<Vec<u8>>), chantier_bim::BimError> {
+    let opts = chantier_vision::plan::PlanOptions {
+        max_pages: limits.max_pdf_pages,
+        deadline: limits.deadline,
+        ..plans
+    };
+    let fail = chantier_vision::plan::to_bim_error;
+    let reading = chantier_vision::plan::read_plan(bytes, &opts).map_err(fail)?;
+    let pngs = reading.annotated().map_err(fail)?;
+    Ok((reading.takeoff(name), pngs))
 }
 
 impl Takeoffs {
@@ -62,6 +82,7 @@ impl Takeoffs {
         name: String,
         hint: Option<Format>,
         bytes: Vec<u8>,
+        annotate: bool,
     ) -> Result<TakeoffResult, Status> {
         // The engine stops itself at the deadline, so an abandoned request frees its thread.
         let limits = Limits {
@@ -70,15 +91,28 @@ impl Takeoffs {
         };
         let size = bytes.len();
         let started = std::time::Instant::now();
+        let plans = self.plans.clone();
         let result = tokio::task::spawn_blocking(move || {
-            chantier_bim::takeoff_bytes(&name, bytes, hint, &limits)
+            let plan = matches!(
+                chantier_bim::detect(&name, &bytes).or(hint),
+                Some(Format::Pdf | Format::Image)
+            );
+            if annotate && plan && bytes.len() as u64 <= limits.max_file_bytes {
+                annotated(&name, &bytes, &limits, plans)
+            } else {
+                chantier_bim::takeoff_bytes(&name, bytes, hint, &limits).map(|t| (t, Vec::new()))
+            }
         })
         .await
         .map_err(|e| Status::internal(format!("takeoff task failed: {e}")))?;
         match result {
-            Ok(t) => {
+            Ok((t, pngs)) => {
                 tracing::info!(file = %t.file, format = %t.format, bytes = size, ms = started.elapsed().as_millis() as u64, warnings = t.warnings.len(), "takeoff");
-                Ok(convert::takeoff(t))
+                let mut out = convert::takeoff(t);
+                for (page, png) in out.pages.iter_mut().zip(pngs) {
+                    page.annotated_png = png;
+                }
+                Ok(out)
             }
             Err(e) => {
                 tracing::warn!(bytes = size, error = %e, "takeoff refused");
@@ -140,7 +174,8 @@ impl Takeoffs {
                 header.file_name
             )));
         }
-        self.run(header.file_name, hint, bytes).await
+        self.run(header.file_name, hint, bytes, header.annotate)
+            .await
     }
 }
 
@@ -173,7 +208,7 @@ impl TakeoffService for Takeoffs {
                 .acquire()
                 .await
                 .map_err(|_| Status::unavailable("shutting down"))?;
-            self.run(r.file_name, hint, r.content).await
+            self.run(r.file_name, hint, r.content, r.annotate).await
         })
         .await
         .map(Response::new)

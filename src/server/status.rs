@@ -14,6 +14,8 @@ pub fn code_for(e: &BimError) -> Code {
         BimError::Ifc(_) => Code::InvalidArgument,
         BimError::Dxf { .. } => Code::InvalidArgument,
         BimError::Archive(_) => Code::InvalidArgument,
+        BimError::Pdf { .. } => Code::InvalidArgument,
+        BimError::Image(_) => Code::InvalidArgument,
         BimError::Limit(_) => Code::ResourceExhausted,
         BimError::Io(_) => Code::Internal,
     }
@@ -52,6 +54,12 @@ pub fn vision_code(e: &VisionError) -> Code {
         VisionError::Stream(_) => Code::Unavailable,
         VisionError::Overloaded => Code::ResourceExhausted,
         VisionError::NotFound(_) => Code::NotFound,
+        VisionError::Ocr(_) => Code::Internal,
+        VisionError::Plan(_) => Code::InvalidArgument,
+        VisionError::Limit(_) => Code::ResourceExhausted,
+        // The server lacks a Tesseract language package: not the client's fault, and
+        // another replica (or this one once fixed) can serve the same request.
+        VisionError::OcrData { .. } => Code::Unavailable,
     }
 }
 

@@ -21,7 +21,7 @@ const ORANGE: Rgb<u8> = Rgb([255, 150, 0]);
 const BLUE: Rgb<u8> = Rgb([40, 110, 230]);
 const WHITE: Rgb<u8> = Rgb([255, 255, 255]);
 
-fn font() -> &'static FontRef<'static> {
+pub(crate) fn font() -> &'static FontRef<'static> {
     static FONT: OnceLock<FontRef<'static>> = OnceLock::new();
     FONT.get_or_init(|| {
         FontRef::try_from_slice(dejavu::sans::regular()).expect("DejaVu Sans is a valid font")
@@ -117,7 +117,14 @@ fn rect(canvas: &mut RgbImage, b: &BoxF, colour: Rgb<u8>, thick: i32) {
     }
 }
 
-fn label(canvas: &mut RgbImage, x: i32, y: i32, text: &str, colour: Rgb<u8>, scale: PxScale) {
+pub(crate) fn label(
+    canvas: &mut RgbImage,
+    x: i32,
+    y: i32,
+    text: &str,
+    colour: Rgb<u8>,
+    scale: PxScale,
+) {
     let (tw, th) = text_size(scale, font(), text);
     let top = (y - th as i32 - 4).max(0);
     draw_filled_rect_mut(canvas, Rect::at(x, top).of_size(tw + 6, th + 4), colour);

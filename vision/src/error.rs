@@ -34,6 +34,27 @@ pub enum VisionError {
     Overloaded,
     #[error("{0}")]
     NotFound(String),
+    /// A plan file that cannot be read (broken or encrypted PDF, unsupported content).
+    #[error("plan: {0}")]
+    Plan(String),
+    /// A configured limit (pages, operations, time) was reached.
+    #[error("limit exceeded: {0}")]
+    Limit(String),
+    /// Tesseract failed on a valid page (could not start, set the image or recognise).
+    #[error("OCR failed: {0}")]
+    Ocr(String),
+    /// The Tesseract language data a configuration asks for is not installed: the server
+    /// lacks a package, the request is fine.
+    #[error(
+        "Tesseract has no '{language}' language data (looked in {searched}); install the \
+         Debian package {package} or point the OCR `tessdata` setting at a folder holding \
+         {language}.traineddata"
+    )]
+    OcrData {
+        language: String,
+        package: String,
+        searched: String,
+    },
 }
 
 pub type Result<T, E = VisionError> = std::result::Result<T, E>;

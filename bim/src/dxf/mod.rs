@@ -65,5 +65,6 @@ pub fn takeoff_dxf(file_name: &str, bytes: &[u8]) -> Result<Takeoff, BimError> {
         warnings,
         ifc: None,
         dxf: Some(dxf),
+        plan: None,
     })
 }

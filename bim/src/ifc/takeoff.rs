@@ -236,6 +236,7 @@ pub fn takeoff(
         warnings,
         ifc: Some(out),
         dxf: None,
+        plan: None,
     })
 }
 

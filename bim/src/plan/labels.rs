@@ -1,0 +1,202 @@
+//! Room labels with their surfaces, and dimension values tied to their dimension lines.
+
+use serde::{Deserialize, Serialize};
+
+use super::page::{BBox, Segment, TextRun};
+use super::text::{DimUnit, parse_area, parse_dimension};
+
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+pub struct Room {
+    pub name: String,
+    pub area_m2: f64,
+    pub bbox: BBox,
+    pub confidence: f32,
+}
+
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+pub struct Dimension {
+    pub text: String,
+    pub value_m: f64,
+    /// The drawn line's length at the page scale, when a line was found.
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub measured_m: Option<f64>,
+    pub bbox: BBox,
+    pub confidence: f32,
+}
+
+fn excluded(b: &BBox, zones: &[BBox]) -> bool {
+    zones.iter().any(|z| z.contains(b.centre()))
+}
+
+/// Room labels: a surface ("25,40 m²") with the name before it on the same line, or on
+/// the line just above.
+pub fn rooms(texts: &[TextRun], zones: &[BBox]) -> Vec<Room> {
+    let mut out: Vec<Room> = Vec::new();
+    for (i, r) in texts.iter().enumerate() {
+        if excluded(&r.bbox, zones) {
+            continue;
+        }
+        let Some(area) = parse_area(&r.text) else {
+            continue;
+        };
+        let mut bbox = r.bbox;
+        let mut name = area.before.clone();
+        let mut confidence = r.confidence.min(0.95);
+        if name.is_empty() {
+            // The nearest text above whose centre is over the surface's.
+            let c = r.bbox.centre();
+            let above = texts
+                .iter()
+                .enumerate()
+                .filter(|&(j, o)| {
+                    j != i
+                        && o.bbox.y1 <= r.bbox.y0 + 0.3 * r.size_mm
+                        && r.bbox.y0 - o.bbox.y1 < 1.5 * r.size_mm.max(o.size_mm)
+                        && (o.bbox.centre().x - c.x).abs()
+                            < 0.5 * o.bbox.width().max(r.bbox.width())
+                        && parse_area(&o.text).is_none()
+                })
+                .min_by(|a, b| (r.bbox.y0 - a.1.bbox.y1).total_cmp(&(r.bbox.y0 - b.1.bbox.y1)));
+            match above {
+                Some((j, o)) => {
+                    name = o.text.clone();
+                    bbox = bbox.union(o.bbox);
+                    confidence = confidence.min(o.confidence);
+                    // Room tags often read name, number, surface: a bare number above the
+                    // surface takes the name above it too ("CORRIDOR 169").
+                    let code = o.text.len() <= 6 && o.text.chars().any(|c| c.is_ascii_digit());
+                    if code
+                        && let Some(n) = texts.iter().enumerate().find(|&(l, t)| {
+                            l != j
+                                && t.bbox.y1 <= o.bbox.y0 + 0.3 * o.size_mm
+                                && o.bbox.y0 - t.bbox.y1 < 1.5 * o.size_mm.max(t.size_mm)
+                                && (t.bbox.centre().x - o.bbox.centre().x).abs()
+                                    < 0.5 * t.bbox.width().max(o.bbox.width())
+                                && t.text.chars().any(char::is_alphabetic)
+                        })
+                    {
+                        name = format!("{} {}", n.1.text, name);
+                        bbox = bbox.union(n.1.bbox);
+                    }
+                }
+                None => confidence = confidence.min(0.5),
+            }
+        }
+        if name.is_empty() {
+            name = "(unnamed)".into();
+        }
+        let area_m2 = (area.area_m2 * 100.0).round() / 100.0;
+        if out.iter().any(|o| o.name == name && o.area_m2 == area_m2) {
+            continue;
+        }
+        out.push(Room {
+            name,
+            area_m2,
+            bbox,
+            confidence,
+        });
+    }
+    out
+}
+
+/// Dimension values: texts that read as a length, outside tables, title block and scale
+/// bars, checked against a parallel line next to them when the scale is known.
+pub fn dimensions(
+    texts: &[TextRun],
+    segments: &[Segment],
+    zones: &[BBox],
+    scale: Option<f64>,
+    imperial: bool,
+) -> Vec<Dimension> {
+    let mut out = Vec::new();
+    for r in texts {
+        if excluded(&r.bbox, zones) {
+            continue;
+        }
+        let Some(v) = parse_dimension(&r.text) else {
+            continue;
+        };
+        // On a plan drawn in feet and inches, bare numbers are room and grid numbers.
+        if imperial && v.unit != DimUnit::FeetInches {
+            continue;
+        }
+        let line = dimension_line(r, segments);
+        let measured = match (line, scale) {
+            (Some(len_mm), Some(s)) => Some(len_mm * s / 1000.0),
+            _ => None,
+        };
+        let mut value = v.value_m;
+        // A bare integer is centimetres on French plans, or millimetres when the line
+        // says so.
+        if v.unit == DimUnit::Integer
+            && let Some(m) = measured
+        {
+            let mm = value / 10.0;
+            if (mm - m).abs() < (value - m).abs() {
+                value = mm;
+            }
+        }
+        let agrees = measured.map(|m| (m - value).abs() <= 0.03 * value.max(0.05));
+        let confidence = match (line, agrees) {
+            (_, Some(true)) => 0.95,
+            (_, Some(false)) => 0.6,
+            (Some(_), None) => 0.8,
+            (None, None) => 0.5,
+        } * r.confidence.min(1.0);
+        // A bare number with no line next to it is more likely a note than a dimension.
+        if line.is_none() && v.unit == DimUnit::Integer {
+            continue;
+        }
+        // Building dimensions start at a few centimetres; "1" is a tag or a grid number.
+        if value < 0.05 {
+            continue;
+        }
+        out.push(Dimension {
+            text: r.text.clone(),
+            value_m: (value * 10000.0).round() / 10000.0,
+            measured_m: measured.map(|m| (m * 1000.0).round() / 1000.0),
+            bbox: r.bbox,
+            confidence,
+        });
+    }
+    out
+}
+
+/// The length of the line a dimension text sits on: parallel to the text, within about
+/// a text height of it, spanning the text's middle.
+fn dimension_line(r: &TextRun, segments: &[Segment]) -> Option<f64> {
+    let a = r.angle_deg.to_radians();
+    let (ux, uy) = (a.cos(), -a.sin());
+    let c = r.bbox.centre();
+    let mut best: Option<(f64, f64)> = None;
+    for s in segments {
+        if s.fill {
+            continue;
+        }
+        let (sx, sy) = (s.b.x - s.a.x, s.b.y - s.a.y);
+        let len = sx.hypot(sy);
+        if len < r.size_mm {
+            continue;
+        }
+        if (sx * uy - sy * ux).abs() / len > 0.02 {
+            continue;
+        }
+        let rel = |p: super::page::Pt| {
+            let (px, py) = (p.x - c.x, p.y - c.y);
+            (px * ux + py * uy, -px * uy + py * ux)
+        };
+        let (a_along, a_off) = rel(s.a);
+        let (b_along, _) = rel(s.b);
+        if a_along.min(b_along) > 0.0 || a_along.max(b_along) < 0.0 {
+            continue;
+        }
+        let dist = a_off.abs();
+        if dist > 1.6 * r.size_mm {
+            continue;
+        }
+        if best.is_none_or(|(d, _)| dist < d) {
+            best = Some((dist, len));
+        }
+    }
+    best.map(|(_, len)| len)
+}

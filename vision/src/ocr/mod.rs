@@ -1,0 +1,386 @@
+//! OCR of scanned plans: Tesseract on tiles of the sheet, in parallel.
+//!
+//! A plan is a large sheet (an A1 at 300 dpi is 9933x7016 pixels) of scattered labels:
+//! room names, areas, dimensions, a title block. One Tesseract on the whole sheet uses
+//! one core and its layout analysis grows faster than the page; cutting the sheet into
+//! overlapping tiles read by one engine per worker uses every core and keeps each
+//! analysis small. Words on seams are kept once: each belongs to the tile whose core holds its centre.
+//!
+//! [`read_scan`] is the whole path for a scan: straighten ([`estimate_skew`], [`deskew`]),
+//! clean up ([`binarize`], [`strip_graphics`]), then [`recognize`], with boxes reported in
+//! the scan's pixels.
+//!
+//! Tesseract is built with OpenMP on Debian and would start its own threads inside every
+//! tile's engine, fighting the workers for the cores: run the process with
+//! `OMP_THREAD_LIMIT=1` (read by the OpenMP runtime at start-up, not later).
+
+mod engine;
+mod graphics;
+mod input;
+mod prepare;
+mod regions;
+mod tiles;
+mod tsv;
+
+use std::path::PathBuf;
+use std::sync::atomic::{AtomicUsize, Ordering};
+
+use image::GrayImage;
+use rayon::prelude::*;
+use serde::{Deserialize, Serialize};
+
+use crate::error::{Result, VisionError};
+use engine::{Engine, EngineKey};
+pub use graphics::{remove_large_blobs, remove_lines, strip_graphics};
+pub use input::decode_scan;
+pub use prepare::{binarize, deskew, estimate_skew};
+
+/// How a page is read. Deserialises with every field optional.
+#[derive(Debug, Clone, PartialEq, Deserialize)]
+#[serde(default)]
+pub struct OcrConfig {
+    /// Tesseract language codes joined by `+`; French first, then English for the
+    /// English labels of imported details.
+    pub languages: String,
+    /// Largest side of a tile's core, in pixels. About 6 cm at 300 dpi: enough tiles to
+    /// keep every core busy to the end, few enough that the overlap stays a small share.
+    pub tile_px: u32,
+    /// Pixels a tile reaches beyond its core on each side. A word up to twice this wide is
+    /// seen whole by the tile that keeps it.
+    pub overlap_px: u32,
+    /// Workers (one Tesseract each); 0 uses the current rayon pool.
+    pub threads: usize,
+    /// Words below this confidence (0..1) are dropped: on plans they are mostly hatching,
+    /// arrows and wall ends read as letters.
+    pub min_confidence: f32,
+    /// Larger images are refused before any work (`VisionError::ImageSize`). The default
+    /// admits an A0 sheet at 300 dpi (14043x9933).
+    pub max_pixels: u64,
+    /// Folder holding `<lang>.traineddata`; `None` looks in `$TESSDATA_PREFIX` and the usual
+    /// system folders.
+    pub tessdata: Option<PathBuf>,
+    /// Scan resolution told to Tesseract, which otherwise guesses it per tile from too few
+    /// letters.
+    pub dpi: u32,
+}
+
+impl Default for OcrConfig {
+    fn default() -> Self {
+        OcrConfig {
+            languages: "fra+eng".into(),
+            tile_px: 1400,
+            overlap_px: 160,
+            threads: 0,
+            min_confidence: 0.4,
+            max_pixels: 150_000_000,
+            tessdata: None,
+            dpi: 300,
+        }
+    }
+}
+
+impl OcrConfig {
+    fn validate(&self) -> Result<()> {
+        let bad = |m: String| Err(VisionError::Config(m));
+        if !(256..=16_384).contains(&self.tile_px) {
+            return bad(format!(
+                "OCR tile_px {} is outside 256..=16384",
+                self.tile_px
+            ));
+        }
+        if self.overlap_px >= self.tile_px {
+            return bad(format!(
+                "OCR overlap_px {} must be smaller than tile_px {}",
+                self.overlap_px, self.tile_px
+            ));
+        }
+        if !(0.0..=1.0).contains(&self.min_confidence) {
+            return bad(format!(
+                "OCR min_confidence {} is outside 0..=1",
+                self.min_confidence
+            ));
+        }
+        if !(50..=2400).contains(&self.dpi) {
+            return bad(format!("OCR dpi {} is outside 50..=2400", self.dpi));
+        }
+        Ok(())
+    }
+}
+
+/// One recognised word.
+#[derive(Debug, Clone, PartialEq, Serialize)]
+pub struct OcrWord {
+    pub text: String,
+    /// Box in the pixels of the image given, y down.
+    pub x0: f32,
+    pub y0: f32,
+    pub x1: f32,
+    pub y1: f32,
+    /// Tesseract's confidence, 0..1.
+    pub confidence: f32,
+}
+
+/// The words of one page, top to bottom then left to right.
+#[derive(Debug, Clone, PartialEq, Serialize)]
+pub struct OcrPage {
+    pub width: u32,
+    pub height: u32,
+    pub words: Vec<OcrWord>,
+    /// Mean confidence of the words kept; 0 without words.
+    pub mean_confidence: f32,
+    /// Tiles Tesseract read (blank tiles are skipped without calling it).
+    pub tiles: usize,
+}
+
+/// A scan read by [`read_scan`], with the skew that was undone before reading.
+#[derive(Debug, Clone, PartialEq, Serialize)]
+pub struct ScanReading {
+    pub page: OcrPage,
+    /// Degrees, as [`estimate_skew`] gives them; 0 when the page was read as it was.
+    pub skew_deg: f32,
+}
+
+/// Below this, turning the page costs more (a full resample) than Tesseract loses: a
+/// 300-pixel word tilts by half a pixel.
+const MIN_SKEW_DEG: f32 = 0.1;
+
+/// A scan read end to end: skew measured and undone, adaptive binarisation, the drawing
+/// (lines, hatching, symbols) taken out, then [`recognize`]. Word boxes are mapped back to `img`'s pixels (the axis-aligned box of the
+/// turned box).
+pub fn read_scan(img: &GrayImage, cfg: &OcrConfig) -> Result<ScanReading> {
+    check_size(img.width(), img.height(), cfg.max_pixels)?;
+    cfg.validate()?;
+    let skew = estimate_skew(img);
+    let skew = if skew.abs() >= MIN_SKEW_DEG {
+        skew
+    } else {
+        0.0
+    };
+    let binary = if skew == 0.0 {
+        binarize(img)
+    } else {
+        binarize(&deskew(img, skew))
+    };
+    let clean = strip_graphics(&binary, cfg.dpi);
+    drop(binary);
+    let mut page = recognize(&clean, cfg)?;
+    drop(clean);
+    if skew != 0.0 {
+        let (w, h) = (page.width, page.height);
+        for word in &mut page.words {
+            let corners = [
+                (word.x0, word.y0),
+                (word.x1, word.y0),
+                (word.x0, word.y1),
+                (word.x1, word.y1),
+            ]
+            .map(|(x, y)| prepare::unskew_point(x, y, w, h, skew));
+            let xs = corners.map(|c| c.0);
+            let ys = corners.map(|c| c.1);
+            word.x0 = xs.iter().copied().fold(f32::MAX, f32::min).max(0.0);
+            word.x1 = xs.iter().copied().fold(f32::MIN, f32::max).min(w as f32);
+            word.y0 = ys.iter().copied().fold(f32::MAX, f32::min).max(0.0);
+            word.y1 = ys.iter().copied().fold(f32::MIN, f32::max).min(h as f32);
+        }
+        sort_words(&mut page.words);
+    }
+    Ok(ScanReading {
+        page,
+        skew_deg: skew,
+    })
+}
+
+/// Reads `img` as it is, tile by tile on `cfg.threads` workers, each with its own
+/// Tesseract taken from a process-wide pool for all the tiles it reads. The inkiest tiles
+/// go first so the last tile to finish is a light one.
+pub fn recognize(img: &GrayImage, cfg: &OcrConfig) -> Result<OcrPage> {
+    let (width, height) = img.dimensions();
+    check_size(width, height, cfg.max_pixels)?;
+    cfg.validate()?;
+    let key = EngineKey::new(&cfg.languages, cfg.tessdata.as_deref(), cfg.dpi)?;
+    // Seams need a white band of 1.3 mm at 300 dpi: wider than the gap between an accent
+    // and its letter, narrower than the space between two lines of labels.
+    let level = ink_level(img);
+    let layout = tiles::layout(
+        img,
+        level,
+        cfg.tile_px,
+        cfg.overlap_px,
+        (cfg.dpi / 20).max(4),
+    );
+    let mut order: Vec<(usize, u64)> = layout
+        .iter()
+        .enumerate()
+        .map(|(i, t)| (i, t.ink))
+        .filter(|&(_, ink)| ink >= MIN_INK)
+        .collect();
+    order.sort_by_key(|&(i, ink)| (std::cmp::Reverse(ink), i));
+
+    // Within a tile, labels further apart than 4 mm at 300 dpi are read apart, each with
+    // up to 1.3 mm of paper around it (under half the gap, so no neighbour's ink).
+    let (gap, margin) = ((cfg.dpi / 6).max(8), (cfg.dpi / 20).max(2));
+    let workers = match cfg.threads {
+        0 => rayon::current_num_threads(),
+        n => n,
+    }
+    .clamp(1, order.len().max(1));
+    let next = AtomicUsize::new(0);
+    let read_all = || -> Result<TileWords> {
+        let per_worker: Vec<Result<TileWords>> = (0..workers)
+            .into_par_iter()
+            .map(|_| {
+                let mut engine: Option<Engine> = None;
+                let mut done = Vec::new();
+                loop {
+                    let k = next.fetch_add(1, Ordering::Relaxed);
+                    let Some(&(t, _)) = order.get(k) else { break };
+                    let bounds = layout[t].bounds;
+                    // Started on the first tile only: a worker rayon runs after the queue
+                    // is empty must not pay for an engine.
+                    let eng = match engine.as_mut() {
+                        Some(e) => e,
+                        None => engine.insert(Engine::checkout(&key).inspect_err(|_| {
+                            next.store(order.len(), Ordering::Relaxed);
+                        })?),
+                    };
+                    let tile = tiles::crop(img, &bounds);
+                    let mut words = Vec::new();
+                    for r in regions::regions(&tile, level, gap, margin, MIN_INK) {
+                        let raw = eng.read(&tiles::crop(&tile, &r)).inspect_err(|_| {
+                            next.store(order.len(), Ordering::Relaxed);
+                        })?;
+                        let (ox, oy) = (bounds.x0 + r.x0, bounds.y0 + r.y0);
+                        words.extend(
+                            raw.into_iter()
+                                .map(|w| OcrWord {
+                                    x0: (ox + w.left) as f32,
+                                    y0: (oy + w.top) as f32,
+                                    x1: (ox + w.left + w.width) as f32,
+                                    y1: (oy + w.top + w.height) as f32,
+                                    confidence: w.conf / 100.0,
+                                    text: w.text,
+                                })
+                                .filter(|w| w.confidence >= cfg.min_confidence),
+                        );
+                    }
+                    done.push((t, words));
+                }
+                Ok(done)
+            })
+            .collect();
+        let mut all = Vec::new();
+        for part in per_worker {
+            all.extend(part?);
+        }
+        Ok(all)
+    };
+    let per_tile = if cfg.threads == 0 {
+        read_all()?
+    } else {
+        rayon::ThreadPoolBuilder::new()
+            .num_threads(cfg.threads)
+            .thread_name(|i| format!("ocr-{i}"))
+            .build()
+            .map_err(|e| VisionError::Ocr(format!("cannot start OCR workers: {e}")))?
+            .install(read_all)?
+    };
+    let tiles_read = per_tile.len();
+    let mut words = tiles::merge(&layout, per_tile);
+    sort_words(&mut words);
+    let mean_confidence = if words.is_empty() {
+        0.0
+    } else {
+        words.iter().map(|w| w.confidence).sum::<f32>() / words.len() as f32
+    };
+    Ok(OcrPage {
+        width,
+        height,
+        words,
+        mean_confidence,
+        tiles: tiles_read,
+    })
+}
+
+/// Words read per tile, by index in the layout.
+type TileWords = Vec<(usize, Vec<OcrWord>)>;
+
+/// A tile with fewer ink pixels than this holds no letter worth a Tesseract call (a full
+/// stop at 300 dpi is about 25 pixels).
+const MIN_INK: u64 = 12;
+
+/// Grey level at or below which a pixel counts as ink for tile ordering: Otsu's between
+/// paper and ink (0 on a binarised page), but never above mid-grey, so a blank page's
+/// noise is not ink.
+fn ink_level(img: &GrayImage) -> u8 {
+    imageproc::contrast::otsu_level(img).min(160)
+}
+
+fn sort_words(words: &mut [OcrWord]) {
+    words.sort_by(|a, b| a.y0.total_cmp(&b.y0).then(a.x0.total_cmp(&b.x0)));
+}
+
+/// Refuses empty images and images over `max_pixels`, before any work.
+pub(crate) fn check_size(width: u32, height: u32, max_pixels: u64) -> Result<()> {
+    let limit = if width == 0 || height == 0 {
+        "an image needs at least one pixel in each direction".to_owned()
+    } else if u64::from(width) * u64::from(height) > max_pixels {
+        format!("the OCR limit is {max_pixels} pixels")
+    } else {
+        return Ok(());
+    };
+    Err(VisionError::ImageSize {
+        width,
+        height,
+        limit,
+    })
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn config_deserialises_with_defaults_and_is_checked() {
+        let cfg: OcrConfig = toml::from_str("tile_px = 2000\nlanguages = \"fra\"").unwrap();
+        assert_eq!(cfg.tile_px, 2000);
+        assert_eq!(cfg.languages, "fra");
+        assert_eq!(cfg.overlap_px, OcrConfig::default().overlap_px);
+        assert!(cfg.validate().is_ok());
+        let bad = OcrConfig {
+            overlap_px: 3000,
+            ..cfg.clone()
+        };
+        assert!(matches!(bad.validate(), Err(VisionError::Config(_))));
+        let bad = OcrConfig {
+            min_confidence: 1.5,
+            ..cfg
+        };
+        assert!(matches!(bad.validate(), Err(VisionError::Config(_))));
+    }
+
+    #[test]
+    fn sizes_are_checked_before_tesseract() {
+        let cfg = OcrConfig {
+            max_pixels: 1000,
+            languages: "no_such_language".into(),
+            ..OcrConfig::default()
+        };
+        let big = GrayImage::new(40, 30);
+        assert!(matches!(
+            recognize(&big, &cfg),
+            Err(VisionError::ImageSize { width: 40, .. })
+        ));
+        assert!(matches!(
+            recognize(&GrayImage::new(0, 10), &cfg),
+            Err(VisionError::ImageSize { .. })
+        ));
+        assert!(matches!(
+            read_scan(&big, &cfg),
+            Err(VisionError::ImageSize { .. })
+        ));
+        assert!(matches!(
+            recognize(&GrayImage::new(20, 20), &cfg),
+            Err(VisionError::OcrData { .. })
+        ));
+    }
+}

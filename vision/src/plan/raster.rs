@@ -1,0 +1,186 @@
+//! Scans to the page model: straightened, OCR'd for text and vectorised for geometry, all
+//! in the straightened picture's frame so that labels and lines stay together.
+
+use chantier_bim::plan::page::{BBox, PageSource, PlanPage, Pt, TextRun};
+use image::GrayImage;
+
+use super::PlanOptions;
+use super::vectorize::vectorize;
+use crate::error::Result;
+use crate::ocr::{self, OcrConfig, OcrWord};
+
+/// Reads a scanned sheet at `dpi` into a page in paper millimetres.
+pub fn page_from_scan(
+    img: &GrayImage,
+    dpi: u32,
+    number: u32,
+    opts: &PlanOptions,
+) -> Result<PlanPage> {
+    let skew = ocr::estimate_skew(img);
+    let straight;
+    let img = if skew.abs() >= 0.1 {
+        straight = ocr::deskew(img, skew);
+        &straight
+    } else {
+        img
+    };
+    let binary = ocr::binarize(img);
+    let cfg = OcrConfig {
+        dpi,
+        ..opts.ocr.clone()
+    };
+    let px_to_mm = 25.4 / dpi.max(1) as f64;
+    let (texts, chars) = ocr_runs(&binary, &cfg)?;
+    let mut page = PlanPage::new(
+        number,
+        img.width() as f64 * px_to_mm,
+        img.height() as f64 * px_to_mm,
+        PageSource::Raster,
+    );
+    let empty = texts.is_empty();
+    page.texts = texts;
+    page.text_chars = chars;
+    let (segments, curves) = vectorize(&binary, px_to_mm);
+    page.segments = segments;
+    page.curves = curves;
+    if skew.abs() >= 0.1 {
+        page.warnings
+            .push(format!("the scan was straightened by {skew:.2} degrees"));
+    }
+    if empty {
+        page.warnings.push("OCR found no text on the page".into());
+    }
+    Ok(page)
+}
+
+/// Reads a page's text both ways: as it stands, then turned a quarter clockwise for the
+/// text that reads bottom to top (vertical dimension values), mapped back to the page.
+pub fn ocr_runs(binary: &GrayImage, cfg: &OcrConfig) -> Result<(Vec<TextRun>, usize)> {
+    let px_to_mm = 25.4 / cfg.dpi.max(1) as f64;
+    let upright = ocr::recognize(binary, cfg)?;
+    let mut runs = words_to_runs(&upright.words, px_to_mm);
+    let mut chars: usize = upright.words.iter().map(|w| w.text.chars().count()).sum();
+    let turned = image::imageops::rotate90(binary);
+    let sideways = ocr::recognize(&turned, cfg)?;
+    let h_mm = binary.height() as f64 * px_to_mm;
+    for r in words_to_runs(&sideways.words, px_to_mm) {
+        // Turned picture (x', y') is the page's (y', H - x').
+        let bbox = BBox {
+            x0: r.bbox.y0,
+            y0: h_mm - r.bbox.x1,
+            x1: r.bbox.y1,
+            y1: h_mm - r.bbox.x0,
+        };
+        let clash = runs
+            .iter()
+            .any(|u| u.angle_deg == 0.0 && overlap(&u.bbox, &bbox) > 0.2);
+        if clash || r.confidence < 0.6 {
+            continue;
+        }
+        chars += r.text.chars().count();
+        runs.push(TextRun {
+            bbox,
+            origin: Pt::new(r.origin.y, h_mm - r.origin.x),
+            angle_deg: 90.0,
+            ..r
+        });
+    }
+    Ok((runs, chars))
+}
+
+/// Intersection over the smaller box's area.
+fn overlap(a: &BBox, b: &BBox) -> f64 {
+    let w = (a.x1.min(b.x1) - a.x0.max(b.x0)).max(0.0);
+    let h = (a.y1.min(b.y1) - a.y0.max(b.y0)).max(0.0);
+    let small = (a.width() * a.height())
+        .min(b.width() * b.height())
+        .max(1e-9);
+    w * h / small
+}
+
+/// OCR words to text runs: a word joins the run on its left when their boxes share most of
+/// their height and the gap is under about a letter's height ("Séjour", "25,40", "m²").
+pub fn words_to_runs(words: &[OcrWord], px_to_mm: f64) -> Vec<TextRun> {
+    // Ticks, dots and line ends read as punctuation carry nothing.
+    let mut sorted: Vec<&OcrWord> = words
+        .iter()
+        .filter(|w| w.text.chars().any(char::is_alphanumeric))
+        .collect();
+    sorted.sort_by(|a, b| a.x0.total_cmp(&b.x0));
+    let numeric = |t: &str| t.chars().next().is_some_and(|c| c.is_ascii_digit());
+    // Each run: its text run, the last word's box (px) and the tallest word's height.
+    let mut runs: Vec<(TextRun, [f32; 4], f32)> = Vec::new();
+    let mut last_words: Vec<(bool, f32)> = Vec::new(); // per run: last word numeric, its confidence
+    for w in sorted {
+        let h = (w.y1 - w.y0).max(1.0);
+        let best = runs
+            .iter()
+            .enumerate()
+            .filter(|(i, _)| {
+                // Two numbers side by side are two values of a chain, and a doubtful word
+                // (a tick read as "so") must not spoil the number next to it.
+                let (last_num, last_conf) = last_words[*i];
+                !(last_num && numeric(&w.text)) && last_conf >= 0.6 && w.confidence >= 0.6
+            })
+            .filter(|(_, (_, last, lh))| {
+                let shared = w.y1.min(last[3]) - w.y0.max(last[1]);
+                let gap = w.x0 - last[2];
+                shared >= 0.5 * h.min(last[3] - last[1]) && gap > -0.3 * h && gap < 1.2 * lh.max(h)
+            })
+            .min_by(|a, b| (w.x0 - a.1.1[2]).total_cmp(&(w.x0 - b.1.1[2])))
+            .map(|(i, _)| i);
+        let bbox = BBox {
+            x0: w.x0 as f64 * px_to_mm,
+            y0: w.y0 as f64 * px_to_mm,
+            x1: w.x1 as f64 * px_to_mm,
+            y1: w.y1 as f64 * px_to_mm,
+        };
+        // Tick marks and extension lines glued to a value ("/60", "255|").
+        let text = w
+            .text
+            .trim_start_matches([
+                '|', '/', '\\', '!', '`', '‘', '_', '~', '-', '.', ',', ':', ';',
+            ])
+            .trim_end_matches(['|', '/', '\\', '!', '`', '_', '~']);
+        if text.is_empty() {
+            continue;
+        }
+        match best {
+            Some(i) => {
+                let (r, last, lh) = &mut runs[i];
+                r.text.push(' ');
+                r.text.push_str(text);
+                r.bbox = r.bbox.union(bbox);
+                r.confidence = r.confidence.min(w.confidence);
+                *last = [w.x0, w.y0, w.x1, w.y1];
+                *lh = lh.max(h);
+                last_words[i] = (numeric(&w.text), w.confidence);
+            }
+            None => {
+                // Tesseract boxes hold the ink: the em is a little taller than a capital.
+                let size_mm = h as f64 * px_to_mm * 1.1;
+                runs.push((
+                    TextRun {
+                        text: text.to_string(),
+                        bbox,
+                        origin: Pt::new(bbox.x0, bbox.y1),
+                        angle_deg: 0.0,
+                        size_mm,
+                        confidence: w.confidence,
+                    },
+                    [w.x0, w.y0, w.x1, w.y1],
+                    h,
+                ));
+                last_words.push((numeric(&w.text), w.confidence));
+            }
+        }
+    }
+    let mut out: Vec<TextRun> = runs.into_iter().map(|(r, _, _)| r).collect();
+    out.sort_by(|a, b| {
+        a.bbox
+            .y0
+            .total_cmp(&b.bbox.y0)
+            .then(a.bbox.x0.total_cmp(&b.bbox.x0))
+    });
+    out
+}
