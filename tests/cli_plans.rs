@@ -78,3 +78,61 @@ fn takeoff_json_and_annotated_pages() {
     let csv = String::from_utf8(out.stdout).unwrap();
     assert!(csv.lines().any(|l| l.contains("room_area")), "{csv}");
 }
+
+/// A PDF plan alone prices: walls, partitions, wet-room tiling, doors and windows come
+/// from the plan rules of the sample rule set.
+#[test]
+fn a_pdf_plan_is_priced_by_the_plan_rules() {
+    let dir = tempfile::tempdir().unwrap();
+    let plans: Vec<_> = groundtruth::corpus().into_iter().take(1).collect();
+    let pdf = groundtruth::to_pdf(
+        &plans,
+        &PdfOptions {
+            text: TextMode::Text,
+            scanned: None,
+        },
+    );
+    let path = dir.path().join("rdc.pdf");
+    std::fs::write(&path, pdf).unwrap();
+    let out = Command::new(env!("CARGO_BIN_EXE_chantier"))
+        .args(["estimate", path.to_str().unwrap(), "--json"])
+        .env("CHANTIER_DATA_DIR", dir.path())
+        .output()
+        .unwrap();
+    assert!(
+        out.status.success(),
+        "{}",
+        String::from_utf8_lossy(&out.stderr)
+    );
+    let e: serde_json::Value = serde_json::from_slice(&out.stdout).unwrap();
+    let lines: Vec<&serde_json::Value> = e["lots"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .flat_map(|l| l["lines"].as_array().unwrap())
+        .collect();
+    let qty = |code: &str| -> f64 {
+        lines
+            .iter()
+            .filter(|l| l.to_string().contains(code))
+            .map(|l| {
+                l["quantity"]
+                    .as_str()
+                    .map_or_else(|| l["quantity"].as_f64().unwrap(), |s| s.parse().unwrap())
+            })
+            .sum()
+    };
+    let truth = &plans[0].truth;
+    assert_eq!(
+        qty("MINT-010"),
+        truth.doors as f64,
+        "doors priced one by one"
+    );
+    assert_eq!(qty("MEXT-010"), truth.windows as f64);
+    let walls = truth.wall_length(0.2) * 2.5;
+    assert!(
+        (qty("MAC-010") - walls).abs() <= 0.03 * walls,
+        "{} vs {walls}",
+        qty("MAC-010")
+    );
+}

@@ -36,6 +36,9 @@ pub struct PlanItem {
     pub confidence: f32,
     /// "text" (written on the plan), "geometry" (measured from the drawing) or "symbol".
     pub source: String,
+    /// Wall thickness for wall lengths, so rules can tell partitions from load-bearing walls.
+    #[serde(skip_serializing_if = "Option::is_none", default)]
+    pub thickness_m: Option<f64>,
 }
 
 /// Everything read on one page: the `pages[]` entries of a plan takeoff.
@@ -150,6 +153,7 @@ pub fn analyse(page: &PlanPage) -> PageTakeoff {
             bbox: Some(r.bbox),
             confidence: r.confidence,
             source: "text".into(),
+            thickness_m: None,
         });
     }
     for g in &walls {
@@ -170,6 +174,7 @@ pub fn analyse(page: &PlanPage) -> PageTakeoff {
             bbox,
             confidence: if raster { 0.6 } else { 0.85 },
             source: "geometry".into(),
+            thickness_m: Some(g.thickness_m),
         });
     }
     for kind in ["door", "window"] {
@@ -191,6 +196,7 @@ pub fn analyse(page: &PlanPage) -> PageTakeoff {
             bbox: list.iter().map(|o| o.bbox).reduce(BBox::union),
             confidence: if raster { conf * 0.8 } else { conf },
             source: "symbol".into(),
+            thickness_m: None,
         });
     }
     let signals = [

@@ -128,6 +128,25 @@ impl Vars for LayerVars<'_> {
     }
 }
 
+struct PlanItemVars<'a>(&'a chantier_bim::plan::PlanItem);
+
+impl Vars for PlanItemVars<'_> {
+    fn get(&self, name: &str) -> Option<Value> {
+        let i = self.0;
+        let v = match name {
+            "quantity" => i.quantity,
+            "area" if i.unit == "m2" => i.quantity,
+            "length" if i.unit == "m" => i.quantity,
+            "count" if i.unit == "u" => i.quantity,
+            "thickness" => i.thickness_m?,
+            "confidence" => i.confidence as f64,
+            "page" => i.page as f64,
+            _ => return None,
+        };
+        Some(Value::Num(v))
+    }
+}
+
 struct BlockVars(u64);
 
 impl Vars for BlockVars {
@@ -273,6 +292,7 @@ pub fn apply(rules: &RuleSet, takeoffs: &[Takeoff]) -> Match {
         takeoffs.iter().any(|t| match s {
             RuleSource::Ifc => t.ifc.is_some(),
             RuleSource::Dxf => t.dxf.is_some(),
+            RuleSource::Plan => t.plan.is_some(),
         })
     };
     let mut p = Pricing {
@@ -317,6 +337,39 @@ pub fn apply(rules: &RuleSet, takeoffs: &[Takeoff]) -> Match {
                             src.global_ids.push(e.global_id.clone());
                         }
                     },
+                );
+                if !matched {
+                    p.out.unmatched.push(s.review("no rule matched".into()));
+                }
+            }
+        }
+        if let Some(plan) = &t.plan {
+            for item in plan.pages.iter().flat_map(|p| &p.items) {
+                let measures = || BTreeMap::from([(item.unit.clone(), item.quantity)]);
+                let s = Subject {
+                    file: &t.file,
+                    kind: "plan_item",
+                    class: &item.kind,
+                    name: &item.description,
+                    id: None,
+                    vars: &PlanItemVars(item),
+                    units: 1,
+                    measures: &measures,
+                };
+                let matched = p.offer(
+                    &s,
+                    |r| {
+                        r.source == RuleSource::Plan
+                            && r.class.as_ref().is_some_and(|pat| pat.matches(&item.kind))
+                            && r.name
+                                .as_ref()
+                                .is_none_or(|pat| pat.matches(&item.description))
+                            && r.condition
+                                .as_ref()
+                                .is_none_or(|c| c.eval(&PlanItemVars(item)) == Value::Num(1.0))
+                    },
+                    |_| String::new(),
+                    |_| {},
                 );
                 if !matched {
                     p.out.unmatched.push(s.review("no rule matched".into()));

@@ -29,6 +29,9 @@ pub const SAMPLE_RULES_TOML: &str =
 pub enum RuleSource {
     Ifc,
     Dxf,
+    /// Items read off PDF or picture plans: `class` matches the item kind (room_area,
+    /// wall_length, door, window), `name` its description (the room name).
+    Plan,
 }
 
 /// How a rule's matches are split into lines.
@@ -193,6 +196,12 @@ impl RuleSet {
             {
                 return Err(bad("waste", format!("{w} is not in [0, 1)")));
             }
+            let plan_only_ok = r.predefined_type.is_none()
+                && r.type_name.is_none()
+                && r.material.is_none()
+                && r.storey.is_none()
+                && r.layer.is_none()
+                && r.block.is_none();
             let ifc_only = r.class.is_some()
                 || r.predefined_type.is_some()
                 || r.type_name.is_some()
@@ -208,6 +217,12 @@ impl RuleSet {
                         "match",
                         "class, predefined_type, type_name, material and storey apply to ifc rules"
                             .into(),
+                    ));
+                }
+                RuleSource::Plan if !plan_only_ok || r.class.is_none() => {
+                    return Err(bad(
+                        "match",
+                        "a plan rule matches an item kind with class (room_area, wall_length, door, window) and optionally its name".into(),
                     ));
                 }
                 RuleSource::Dxf if r.layer.is_none() && r.block.is_none() => {
