@@ -22,10 +22,14 @@ fn bench(c: &mut Criterion) {
     let va = std::path::Path::new(env!("CARGO_MANIFEST_DIR"))
         .join("../shared/datasets/bim/pdf/VA_medcenter_floor_finish_plan.pdf");
     if let Ok(bytes) = std::fs::read(&va) {
-        g.bench_function("va_plan_text_and_paths", |b| b.iter(|| read_all(black_box(&bytes))));
+        g.bench_function("va_plan_text_and_paths", |b| {
+            b.iter(|| read_all(black_box(&bytes)))
+        });
         let pdf = PdfFile::open(&bytes, PdfLimits::default()).expect("VA plan");
         let page = pdf.read_page(1).expect("page 1").page;
-        g.bench_function("va_plan_recognise_page1", |b| b.iter(|| analyse(black_box(&page))));
+        g.bench_function("va_plan_recognise_page1", |b| {
+            b.iter(|| analyse(black_box(&page)))
+        });
     } else {
         eprintln!("skipping the VA plan: ../shared is absent");
     }
