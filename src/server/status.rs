@@ -97,4 +97,19 @@ mod tests {
         assert_eq!(s.code(), Code::InvalidArgument);
         assert!(s.message().contains("line 3"), "{}", s.message());
     }
+
+    #[test]
+    fn missing_ocr_language_is_unavailable_and_names_the_package() {
+        let s = vision_status(VisionError::OcrData {
+            language: "fra".into(),
+            package: "tesseract-ocr-fra".into(),
+            searched: "/usr/share/tesseract-ocr/5/tessdata".into(),
+        });
+        assert_eq!(s.code(), Code::Unavailable);
+        assert!(s.message().contains("tesseract-ocr-fra"), "{}", s.message());
+        assert_eq!(
+            vision_code(&VisionError::Ocr("recognise".into())),
+            Code::Internal
+        );
+    }
 }

@@ -10,7 +10,7 @@ use chantier_vision::ocr::{
     OcrConfig, OcrPage, decode_scan, deskew, estimate_skew, read_scan, recognize,
 };
 use image::{GrayImage, Luma};
-use imageproc::drawing::{draw_text_mut, text_size};
+use imageproc::drawing::{draw_filled_rect_mut, draw_line_segment_mut, draw_text_mut, text_size};
 use imageproc::geometric_transformations::{Border, Interpolation, rotate_about_center};
 
 /// A word as drawn: its text and ink box.
@@ -231,6 +231,60 @@ fn dense_text_is_read_once_across_overlapping_seams() {
         assert!(twin.is_none(), "{a:?} read twice");
     }
     assert!(page.words.len() <= drawn.len() + 2, "{:?}", texts(&page));
+}
+
+/// Walls, a door swing, hatching and dimension lines around the labels of `plan_sheet`.
+fn draw_plan_graphics(img: &mut GrayImage) {
+    let ink = Luma([20u8]);
+    for (x, y, w, h) in [
+        (60, 120, 2280, 14),
+        (60, 1480, 2280, 14),
+        (60, 120, 14, 1374),
+        (2326, 120, 14, 1374),
+        (1350, 120, 14, 600),
+        (60, 980, 1200, 14),
+    ] {
+        draw_filled_rect_mut(img, imageproc::rect::Rect::at(x, y).of_size(w, h), ink);
+    }
+    // Hatching in a room corner and a door swing, as long thin diagonals.
+    for k in 0..16 {
+        let x = 1450.0 + k as f32 * 22.0;
+        for t in 0..2 {
+            let o = t as f32;
+            draw_line_segment_mut(img, (x + o, 940.0), (x + 260.0 + o, 680.0), ink);
+        }
+    }
+    draw_line_segment_mut(img, (400.0, 980.0), (520.0, 1120.0), ink);
+    // A dimension line with ticks under "3,50".
+    draw_filled_rect_mut(
+        img,
+        imageproc::rect::Rect::at(150, 1160).of_size(500, 2),
+        ink,
+    );
+    for x in [150, 648] {
+        draw_filled_rect_mut(img, imageproc::rect::Rect::at(x, 1140).of_size(2, 42), ink);
+    }
+}
+
+#[test]
+fn drawing_around_the_labels_is_taken_out_before_reading() {
+    if !tesseract_ready() {
+        return;
+    }
+    let (mut img, drawn) = plan_sheet();
+    draw_plan_graphics(&mut img);
+    let read = read_scan(&img, &seam_config()).unwrap();
+    let required: Vec<Drawn> = drawn.iter().filter(|d| must_read(d)).cloned().collect();
+    let hits = found(&read.page, &required, 15.0);
+    assert_eq!(hits.len(), required.len(), "read {:?}", texts(&read.page));
+    // Walls, hatching and ticks are not read as words.
+    assert!(
+        read.page.words.len() <= drawn.len() + 1,
+        "{} words for {} drawn: {:?}",
+        read.page.words.len(),
+        drawn.len(),
+        texts(&read.page)
+    );
 }
 
 #[test]

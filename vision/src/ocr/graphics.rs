@@ -30,7 +30,8 @@ pub fn strip_graphics(img: &GrayImage, dpi: u32) -> GrayImage {
 /// capital's bar is under 40). A run counts as a line when it is solid, or when it has
 /// gaps of up to 1/40 inch but paper on both sides 1/75 inch away: a thin line a scan or a
 /// rotation broke into dashes, which a row through a line of text never is (one side or
-/// the other runs through the letters).
+/// the other runs through the letters). A line goes with the 1/150 inch either side of it,
+/// where a slightly turned line leaves a dotted fringe of its edge.
 pub fn remove_lines(img: &GrayImage, dpi: u32) -> GrayImage {
     let (w, h) = img.dimensions();
     let mut out = img.clone();
@@ -39,33 +40,34 @@ pub fn remove_lines(img: &GrayImage, dpi: u32) -> GrayImage {
         max_gap: (dpi / 40).max(1) as usize,
         side: (dpi / 75).max(2) as usize,
     };
+    let fringe = (dpi / 150) as usize;
     if w == 0 || h == 0 {
         return out;
     }
     let (wu, hu) = (w as usize, h as usize);
     let src = img.as_raw();
     let ink = |x: usize, y: usize| src[y * wu + x] < 128;
-    // Rows: each output row is cleaned from its own input row and its neighbours.
-    let rows: &mut [u8] = &mut out;
-    rows.par_chunks_mut(wu).enumerate().for_each(|(y, dst)| {
-        let mut run = Run::default();
-        let mut found = Vec::new();
-        for x in 0..wu {
-            if ink(x, y) {
-                let above = y >= p.side && ink(x, y - p.side);
-                let below = y + p.side < hu && ink(x, y + p.side);
-                run.ink(x, above, below, &p, &mut found);
+    // Rows, in parallel; each segment is (row, start, end).
+    let across: Vec<(usize, usize, usize)> = (0..hu)
+        .into_par_iter()
+        .flat_map_iter(|y| {
+            let mut run = Run::default();
+            let mut found = Vec::new();
+            for x in 0..wu {
+                if ink(x, y) {
+                    let above = y >= p.side && ink(x, y - p.side);
+                    let below = y + p.side < hu && ink(x, y + p.side);
+                    run.ink(x, above, below, &p, &mut found);
+                }
             }
-        }
-        run.close(&p, &mut found);
-        for (a, b) in found {
-            dst[a..b].fill(255);
-        }
-    });
+            run.close(&p, &mut found);
+            found.into_iter().map(move |(a, b)| (y, a, b))
+        })
+        .collect();
     // Columns: strips of columns in parallel, each walked row by row (memory order) with
-    // the open run of every column; whitened afterwards.
+    // the open run of every column; each segment is (column, start, end).
     const STRIP: usize = 256;
-    let vertical: Vec<(usize, usize, usize)> = (0..wu.div_ceil(STRIP))
+    let down: Vec<(usize, usize, usize)> = (0..wu.div_ceil(STRIP))
         .into_par_iter()
         .flat_map_iter(|s| {
             let (x0, x1) = (s * STRIP, ((s + 1) * STRIP).min(wu));
@@ -91,9 +93,15 @@ pub fn remove_lines(img: &GrayImage, dpi: u32) -> GrayImage {
         })
         .collect();
     let buf: &mut [u8] = &mut out;
-    for (x, a, b) in vertical {
+    for (y, a, b) in across {
+        for yy in y.saturating_sub(fringe)..(y + fringe + 1).min(hu) {
+            buf[yy * wu + a..yy * wu + b].fill(255);
+        }
+    }
+    for (x, a, b) in down {
         for y in a..b {
-            buf[y * wu + x] = 255;
+            let row = &mut buf[y * wu..(y + 1) * wu];
+            row[x.saturating_sub(fringe)..(x + fringe + 1).min(wu)].fill(255);
         }
     }
     out
@@ -111,6 +119,8 @@ struct LineRule {
 struct Run {
     start: Option<usize>,
     last: usize,
+    /// Where the current gapless stretch began.
+    solid: usize,
     /// Ink pixels in the run, and how many have ink `side` pixels away on each side.
     ink: usize,
     side_a: usize,
@@ -118,7 +128,7 @@ struct Run {
 }
 
 impl Run {
-    /// Ink at `at`; a run that ended before it is judged into `found`.
+    /// Ink at `at`; lines found so far go to `found` as `[start, end)`.
     fn ink(
         &mut self,
         at: usize,
@@ -133,8 +143,12 @@ impl Run {
         if self.start.is_none() {
             *self = Run {
                 start: Some(at),
+                solid: at,
                 ..Run::default()
             };
+        } else if at != self.last + 1 {
+            self.end_solid(rule, found);
+            self.solid = at;
         }
         self.last = at;
         self.ink += 1;
@@ -142,14 +156,22 @@ impl Run {
         self.side_b += usize::from(b);
     }
 
-    /// Ends the run; `[start, end)` goes to `found` if it is a line.
+    /// A gapless stretch long enough is a line whatever surrounds it (a wall's edge).
+    fn end_solid(&self, rule: &LineRule, found: &mut Vec<(usize, usize)>) {
+        if self.last + 1 - self.solid >= rule.min_len {
+            found.push((self.solid, self.last + 1));
+        }
+    }
+
+    /// Ends the run and judges it.
     fn close(&mut self, rule: &LineRule, found: &mut Vec<(usize, usize)>) {
         if let Some(start) = self.start.take() {
             let len = self.last + 1 - start;
-            let solid = self.ink == len;
             let thin = self.side_a * 100 <= self.ink * 15 && self.side_b * 100 <= self.ink * 15;
-            if len >= rule.min_len && (solid || thin) {
+            if len >= rule.min_len && thin {
                 found.push((start, self.last + 1));
+            } else {
+                self.end_solid(rule, found);
             }
         }
     }

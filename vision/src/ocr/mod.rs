@@ -1,18 +1,21 @@
 //! OCR of scanned plans: Tesseract on tiles of the sheet, in parallel.
 //!
 //! A plan is a large sheet (an A1 at 300 dpi is 9933x7016 pixels) of scattered labels:
-//! room names, areas, dimensions, a title block. One Tesseract on the whole sheet uses
-//! one core and its layout analysis grows faster than the page; cutting the sheet into
-//! overlapping tiles read by one engine per worker uses every core and keeps each
-//! analysis small. Words on seams are kept once: each belongs to the tile whose core holds its centre.
+//! room names, areas, dimensions, a title block, among walls, hatching and dimension lines.
+//! One Tesseract on the whole sheet uses one core, spends most of its time on paper and
+//! drawing, and reads pieces of lines as dashes. Here:
 //!
-//! [`read_scan`] is the whole path for a scan: straighten ([`estimate_skew`], [`deskew`]),
-//! clean up ([`binarize`], [`strip_graphics`]), then [`recognize`], with boxes reported in
-//! the scan's pixels.
+//! - [`read_scan`] straightens the scan ([`estimate_skew`], [`deskew`]), cuts it to black
+//!   and white ([`binarize`]) and takes the drawing out ([`strip_graphics`]), then calls
+//!   [`recognize`] and reports boxes in the scan's own pixels;
+//! - [`recognize`] cuts the sheet into tiles, with seams in white space where there is
+//!   some and overlapping tiles where there is not; each worker reads tiles with its own
+//!   Tesseract, given only the inked boxes of a tile; a word is kept from the tile whose
+//!   core holds its centre, so words on seams are kept once.
 //!
 //! Tesseract is built with OpenMP on Debian and would start its own threads inside every
-//! tile's engine, fighting the workers for the cores: run the process with
-//! `OMP_THREAD_LIMIT=1` (read by the OpenMP runtime at start-up, not later).
+//! engine, fighting the workers for the cores: run the process with `OMP_THREAD_LIMIT=1`
+//! (read by the OpenMP runtime at start-up, so it cannot be set from here).
 
 mod engine;
 mod graphics;
@@ -42,11 +45,12 @@ pub struct OcrConfig {
     /// Tesseract language codes joined by `+`; French first, then English for the
     /// English labels of imported details.
     pub languages: String,
-    /// Largest side of a tile's core, in pixels. About 6 cm at 300 dpi: enough tiles to
-    /// keep every core busy to the end, few enough that the overlap stays a small share.
+    /// Side of a tile's core, in pixels, before its seams move into white space (up to a
+    /// quarter tile). About 12 cm at 300 dpi: tens of tiles on an A1, so the workers
+    /// finish together.
     pub tile_px: u32,
-    /// Pixels a tile reaches beyond its core on each side. A word up to twice this wide is
-    /// seen whole by the tile that keeps it.
+    /// Pixels a tile reaches beyond its core across a seam that is not in white space. A
+    /// word up to twice this wide is seen whole by the tile that keeps it.
     pub overlap_px: u32,
     /// Workers (one Tesseract each); 0 uses the current rayon pool.
     pub threads: usize,
@@ -145,8 +149,8 @@ pub struct ScanReading {
 const MIN_SKEW_DEG: f32 = 0.1;
 
 /// A scan read end to end: skew measured and undone, adaptive binarisation, the drawing
-/// (lines, hatching, symbols) taken out, then [`recognize`]. Word boxes are mapped back to `img`'s pixels (the axis-aligned box of the
-/// turned box).
+/// (lines, hatching, symbols) taken out, then [`recognize`]. Word boxes are mapped back to
+/// `img`'s pixels (the axis-aligned box of the turned box).
 pub fn read_scan(img: &GrayImage, cfg: &OcrConfig) -> Result<ScanReading> {
     check_size(img.width(), img.height(), cfg.max_pixels)?;
     cfg.validate()?;
@@ -193,6 +197,10 @@ pub fn read_scan(img: &GrayImage, cfg: &OcrConfig) -> Result<ScanReading> {
 /// Reads `img` as it is, tile by tile on `cfg.threads` workers, each with its own
 /// Tesseract taken from a process-wide pool for all the tiles it reads. The inkiest tiles
 /// go first so the last tile to finish is a light one.
+///
+/// Give it a clean page (black text on white, as [`read_scan`] prepares): Tesseract takes
+/// hatching and walls for text on a tile where they outnumber the letters, and drops the
+/// real words.
 pub fn recognize(img: &GrayImage, cfg: &OcrConfig) -> Result<OcrPage> {
     let (width, height) = img.dimensions();
     check_size(width, height, cfg.max_pixels)?;

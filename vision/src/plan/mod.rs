@@ -231,6 +231,7 @@ fn read_pdf(bytes: &[u8], opts: &PlanOptions) -> Result<PlanReading> {
                         dpi,
                         ..opts.ocr.clone()
                     },
+                    false,
                 )?;
                 page.texts = texts;
                 page.warnings.push(format!(

@@ -30,7 +30,7 @@ pub fn page_from_scan(
         ..opts.ocr.clone()
     };
     let px_to_mm = 25.4 / dpi.max(1) as f64;
-    let (texts, chars) = ocr_runs(&binary, &cfg)?;
+    let (texts, chars) = ocr_runs(&binary, &cfg, true)?;
     let mut page = PlanPage::new(
         number,
         img.width() as f64 * px_to_mm,
@@ -55,8 +55,18 @@ pub fn page_from_scan(
 
 /// Reads a page's text both ways: as it stands, then turned a quarter clockwise for the
 /// text that reads bottom to top (vertical dimension values), mapped back to the page.
-pub fn ocr_runs(binary: &GrayImage, cfg: &OcrConfig) -> Result<(Vec<TextRun>, usize)> {
+pub fn ocr_runs(binary: &GrayImage, cfg: &OcrConfig, strip: bool) -> Result<(Vec<TextRun>, usize)> {
     let px_to_mm = 25.4 / cfg.dpi.max(1) as f64;
+    // On scans, walls, hatching and dimension lines drown the labels on busy tiles: read
+    // the text with the drawing taken out (the caller keeps the picture for the geometry).
+    // Clean renderings read better whole: the removal also eats ticks next to values.
+    let text_only;
+    let binary = if strip {
+        text_only = ocr::strip_graphics(binary, cfg.dpi);
+        &text_only
+    } else {
+        binary
+    };
     let upright = ocr::recognize(binary, cfg)?;
     let mut runs = words_to_runs(&upright.words, px_to_mm);
     let mut chars: usize = upright.words.iter().map(|w| w.text.chars().count()).sum();
