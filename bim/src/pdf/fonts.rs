@@ -285,9 +285,9 @@ fn standard_width(s: Standard, text: &str) -> f64 {
     }
 }
 
-/// Helvetica advance widths (Adobe core-14 metrics) for ASCII; accented letters take their
-/// base letter's width.
-fn helvetica(c: char) -> f64 {
+/// Helvetica advance widths in 1/1000 em (Adobe core-14 metrics) for ASCII; accented
+/// letters take their base letter's width.
+pub fn helvetica(c: char) -> f64 {
     const W: [u16; 95] = [
         278, 278, 355, 556, 556, 889, 667, 191, 333, 333, 389, 584, 278, 333, 278, 278, 556, 556,
         556, 556, 556, 556, 556, 556, 556, 556, 278, 278, 584, 584, 584, 556, 1015, 667, 667, 722,

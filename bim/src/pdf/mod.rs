@@ -12,6 +12,7 @@ mod runs;
 
 use lopdf::{Dictionary, Document, Object, ObjectId};
 
+pub use fonts::helvetica as helvetica_advance;
 pub use images::{PageImage, PixelData};
 pub use interp::ImageSource;
 use interp::{Budget, Interpreter, Stop};

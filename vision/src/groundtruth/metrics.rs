@@ -13,34 +13,9 @@ pub const DESCENT_EM: f64 = 0.207;
 /// Advance width of one character in 1/1000 em. Accented letters have their base letter's
 /// width, as in Helvetica's AFM.
 pub fn advance(c: char) -> f64 {
-    const W: [u16; 95] = [
-        278, 278, 355, 556, 556, 889, 667, 191, 333, 333, 389, 584, 278, 333, 278, 278, 556, 556,
-        556, 556, 556, 556, 556, 556, 556, 556, 278, 278, 584, 584, 584, 556, 1015, 667, 667, 722,
-        722, 667, 611, 778, 722, 278, 500, 667, 556, 833, 722, 778, 667, 778, 722, 667, 611, 722,
-        667, 944, 667, 667, 611, 278, 278, 278, 469, 556, 333, 556, 556, 500, 556, 556, 278, 556,
-        556, 222, 222, 500, 222, 833, 556, 556, 556, 556, 333, 500, 278, 556, 500, 722, 500, 500,
-        500, 334, 260, 334, 584,
-    ];
-    let base = match c {
-        'à' | 'â' | 'ä' | 'á' => 'a',
-        'é' | 'è' | 'ê' | 'ë' => 'e',
-        'î' | 'ï' => 'i',
-        'ô' | 'ö' => 'o',
-        'ù' | 'û' | 'ü' => 'u',
-        'ç' => 'c',
-        'É' | 'È' | 'Ê' => 'E',
-        'À' | 'Â' => 'A',
-        'Ç' => 'C',
-        '²' | '³' => return 333.0,
-        '°' => return 400.0,
-        c => c,
-    };
-    let i = base as u32;
-    if (32..127).contains(&i) {
-        W[(i - 32) as usize] as f64
-    } else {
-        556.0
-    }
+    // One table serves the reader and the generator: the PDF reader places glyphs of
+    // standard fonts with the same metrics.
+    chantier_bim::pdf::helvetica_advance(c)
 }
 
 /// Pair kerning in 1/1000 em (negative brings the glyphs closer), a few of Helvetica's
