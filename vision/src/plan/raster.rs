@@ -38,9 +38,10 @@ pub fn page_from_scan(
         PageSource::Raster,
     );
     let empty = texts.is_empty();
+    let boxes: Vec<BBox> = texts.iter().map(|t| t.bbox).collect();
     page.texts = texts;
     page.text_chars = chars;
-    let (segments, curves) = vectorize(&binary, px_to_mm);
+    let (segments, curves) = vectorize(&binary, img, px_to_mm, &boxes);
     page.segments = segments;
     page.curves = curves;
     if skew.abs() >= 0.1 {
