@@ -1,4 +1,4 @@
-//! `chantier detect IMAGE...|DIR|VIDEO.h264|rtsp://...`: PPE detection, one JSON line per picture.
+//! `chantier detect IMAGE...|DIR|VIDEO|rtsp://...`: PPE detection, one JSON line per picture.
 //!
 //! The JSON keys are a contract for scripts: `file`, `width`, `height`, `detections`
 //! (`class`, `confidence`, `box` as `[x1, y1, x2, y2]` pixels) and `violations` (`rule`,
@@ -19,7 +19,8 @@ use crate::config::Config;
 
 #[derive(Debug, clap::Args)]
 pub struct DetectArgs {
-    /// JPEG/PNG pictures, folders of them, raw H.264 videos (.h264) or an rtsp:// camera URL.
+    /// JPEG/PNG pictures, folders of them, videos (MP4/MOV with H.264, or raw .h264) or an
+    /// rtsp:// camera URL.
     #[arg(required = true)]
     pub inputs: Vec<String>,
     /// Detection model (.onnx, with its .toml card beside it); the bundled PPE model by default.
@@ -40,7 +41,8 @@ pub struct DetectArgs {
     /// Pictures to analyse from a camera or video before stopping.
     #[arg(long, default_value_t = 10)]
     pub frames: u32,
-    /// Pictures per second taken from a camera or video (a raw .h264 file is read as 25 fps).
+    /// Pictures per second taken from a camera or video, on the video's own clock (a raw
+    /// .h264 file has none and is read as 25 fps).
     #[arg(long, default_value_t = 2.0)]
     pub fps: f32,
 }
@@ -108,7 +110,7 @@ fn source(input: &str) -> Source {
     }
 }
 
-const VIDEOS: [&str; 3] = ["h264", "264", "avc"];
+const VIDEOS: [&str; 6] = ["mp4", "mov", "m4v", "h264", "264", "avc"];
 
 pub fn run(args: &DetectArgs, config: &Config) -> Result<ExitCode> {
     let files = expand(&args.inputs)?;
@@ -168,29 +170,26 @@ fn detect_one(
     limits: chantier_vision::preprocess::ImageLimits,
 ) -> Result<()> {
     let args = out.args;
+    let mut shown = 0u32;
     {
         match source(file) {
             Source::Picture => unreachable!("pictures are analysed in parallel"),
             Source::Video => {
                 let mut result = Ok(());
-                let read = std::fs::read(file)
-                    .map_err(|e| anyhow::anyhow!("{e}"))
-                    .and_then(|bytes| {
-                        let every = (25.0 / args.fps.max(0.01)).round().max(1.0) as usize;
-                        let n = chantier_vision::stream::h264_file_pictures(
-                            &bytes,
-                            every,
-                            limits,
-                            |i, img| {
-                                result = out.picture(&format!("{file}#{i}"), Ok(img));
-                                result.is_ok() && (i as u32 / every as u32) + 1 < args.frames
-                            },
-                        )?;
-                        Ok(n)
-                    });
+                let read = chantier_vision::stream::video_file_pictures(
+                    Path::new(file),
+                    args.fps,
+                    limits,
+                    chantier_vision::mp4::DEFAULT_MAX_INDEX_BYTES,
+                    |i, _, img| {
+                        result = out.picture(&format!("{file}#{i}"), Ok(img));
+                        shown += 1;
+                        result.is_ok() && shown < args.frames
+                    },
+                );
                 result?;
                 if let Err(e) = read {
-                    out.picture(file, Err(e))?;
+                    out.picture(file, Err(e.into()))?;
                 }
             }
             Source::Camera => camera(out, file, limits)?,

@@ -11,6 +11,7 @@ pub mod events;
 pub mod groundtruth;
 pub mod model;
 pub mod motion;
+pub mod mp4;
 pub mod nms;
 pub mod ocr;
 pub mod pipeline;

@@ -138,6 +138,58 @@ pub fn h264_file_pictures(
     Ok(shown)
 }
 
+/// Pictures of a video file: MP4 (or MOV) with an H.264 track, or a raw H.264 stream; one
+/// picture every `1 / fps` seconds of the video's own clock (a raw stream has none and is
+/// taken as 25 fps). `each` gets the decoded frame's index, its time in seconds and the
+/// picture, and returns false to stop. The kind is told from the content, not the name.
+pub fn video_file_pictures(
+    path: &std::path::Path,
+    fps: f32,
+    limits: ImageLimits,
+    max_index_bytes: u64,
+    mut each: impl FnMut(usize, f64, RgbImage) -> bool,
+) -> Result<usize> {
+    use std::io::Read;
+    let io = |e: std::io::Error| VisionError::Stream(format!("{}: {e}", path.display()));
+    let mut file = std::fs::File::open(path).map_err(io)?;
+    let mut head = [0u8; 8];
+    let got = file.read(&mut head).map_err(io)?;
+    let step = 1.0 / f64::from(fps.clamp(0.001, 1000.0));
+    if !crate::mp4::sniff(&head[..got]) {
+        drop(file);
+        let bytes = std::fs::read(path).map_err(io)?;
+        let every = (25.0 * step).round().max(1.0) as usize;
+        return h264_file_pictures(&bytes, every, limits, |i, img| {
+            each(i, i as f64 / 25.0, img)
+        });
+    }
+    let mut file = std::io::BufReader::new(file);
+    let video = crate::mp4::Mp4Video::open(&mut file, max_index_bytes)?;
+    limits.check(video.width.max(1), video.height.max(1))?;
+    let mut dec = H264Decoder::new(limits)?;
+    let (mut due, mut shown) = (0.0f64, 0usize);
+    for (i, s) in video.samples.iter().enumerate() {
+        let unit = video.access_unit(&mut file, s)?;
+        let t = video.seconds(s);
+        let convert = t + 1e-6 >= due;
+        match dec.decode(&unit, convert) {
+            Ok(Some(img)) => {
+                shown += 1;
+                due = t + step;
+                if !each(dec.decoded() as usize - 1, t, img) {
+                    break;
+                }
+            }
+            Ok(None) => {}
+            Err(e @ VisionError::ImageSize { .. }) => return Err(e),
+            Err(e) => {
+                tracing::debug!(sample = i, error = %e, "skipping a sample that does not decode")
+            }
+        }
+    }
+    Ok(shown)
+}
+
 /// One live RTSP connection.
 pub struct RtspCamera {
     session: Pin<Box<Demuxed>>,
