@@ -2,8 +2,7 @@
 
 use std::io::Cursor;
 
-use fast_image_resize as fr;
-use image::{ImageReader, RgbImage};
+use image::{ImageFormat, ImageReader, RgbImage};
 
 use crate::error::{Result, VisionError};
 
@@ -68,6 +67,13 @@ pub fn decode(bytes: &[u8], limits: &ImageLimits) -> Result<RgbImage> {
         .into_dimensions()
         .map_err(|e| VisionError::Image(format!("{format:?}: {e}")))?;
     limits.check(w, h)?;
+    if format == ImageFormat::Jpeg {
+        match decode_jpeg(bytes, (w, h)) {
+            Ok(img) => return Ok(img),
+            // CMYK, or damage libjpeg-turbo stops at: the other decoder has its say.
+            Err(e) => tracing::debug!(error = %e, "libjpeg-turbo did not decode; trying zune-jpeg"),
+        }
+    }
     let mut reader = ImageReader::with_format(Cursor::new(bytes), format);
     let mut lim = image::Limits::default();
     lim.max_image_width = Some(limits.max_width);
@@ -78,6 +84,48 @@ pub fn decode(bytes: &[u8], limits: &ImageLimits) -> Result<RgbImage> {
         .decode()
         .map_err(|e| VisionError::Image(format!("{format:?}: {e}")))?;
     Ok(img.into_rgb8())
+}
+
+thread_local! {
+    static TURBO: std::cell::RefCell<Option<turbojpeg::Decompressor>> =
+        const { std::cell::RefCell::new(None) };
+}
+
+/// JPEG through libjpeg-turbo, the decoder inside OpenCV and Pillow: pictures come out
+/// byte for byte as in the Python tools models are trained and checked with (another IDCT
+/// moves a level here and there, and boxes by a pixel), and faster than zune-jpeg here.
+/// `checked` is the size the limits were checked against; a header that says otherwise is
+/// left to the other decoder.
+fn decode_jpeg(
+    bytes: &[u8],
+    checked: (u32, u32),
+) -> std::result::Result<RgbImage, turbojpeg::Error> {
+    TURBO.with(|cell| {
+        let mut slot = cell.borrow_mut();
+        let tj = match slot.as_mut() {
+            Some(tj) => tj,
+            None => slot.insert(turbojpeg::Decompressor::new()?),
+        };
+        let header = tj.read_header(bytes)?;
+        let (w, h) = (header.width, header.height);
+        if (w as u64, h as u64) != (checked.0 as u64, checked.1 as u64) {
+            return Err(turbojpeg::Error::IntegerOverflow(
+                "size differs from the checked header",
+            ));
+        }
+        let mut pixels = vec![0u8; w * h * 3];
+        tj.decompress(
+            bytes,
+            turbojpeg::Image {
+                pixels: pixels.as_mut_slice(),
+                width: w,
+                pitch: w * 3,
+                height: h,
+                format: turbojpeg::PixelFormat::RGB,
+            },
+        )?;
+        Ok(RgbImage::from_raw(w as u32, h as u32, pixels).unwrap_or_default())
+    })
 }
 
 /// How the picture was placed into the model input, to map boxes back.
@@ -125,29 +173,115 @@ impl Letterbox {
     }
 }
 
-/// Resize with SIMD (`fast_image_resize`, bilinear interpolation like OpenCV's INTER_LINEAR)
-/// and write the letterboxed picture as NCHW f32 in `[0, 1]` into `out`.
+/// One output column or row of a linear resize: the two source indices and their weights
+/// in 1/2048ths, as OpenCV computes them (f32 position, each weight rounded on its own).
+#[derive(Debug, Clone, Copy)]
+struct Tap {
+    i0: usize,
+    i1: usize,
+    w0: i32,
+    w1: i32,
+}
+
+/// `clamp_edges` is OpenCV's treatment of columns: a position outside the picture takes
+/// the edge pixel whole; rows keep their weights and only the row index is clamped.
+fn taps(dst: usize, src: usize, clamp_edges: bool) -> Vec<Tap> {
+    let scale = src as f64 / dst as f64;
+    (0..dst)
+        .map(|d| {
+            let f = ((d as f64 + 0.5) * scale - 0.5) as f32;
+            let mut s = f.floor() as i64;
+            let mut frac = f - s as f32;
+            if clamp_edges {
+                if s < 0 {
+                    (s, frac) = (0, 0.0);
+                }
+                if s >= src as i64 - 1 {
+                    (s, frac) = (src as i64 - 1, 0.0);
+                }
+            }
+            let last = src as i64 - 1;
+            Tap {
+                i0: s.clamp(0, last) as usize,
+                i1: (s + 1).clamp(0, last) as usize,
+                w0: ((1.0 - frac) * 2048.0).round_ties_even() as i32,
+                w1: (frac * 2048.0).round_ties_even() as i32,
+            }
+        })
+        .collect()
+}
+
+/// OpenCV's `resize(INTER_LINEAR)` on 8-bit RGB, bit for bit: rows are weighted into
+/// 11-bit fixed point, then columns with its rounding. Ultralytics letterboxes with it, so
+/// the model sees exactly the tensor it sees there and boxes agree to the pixel (a
+/// convolution resize such as `fast_image_resize` rounds differently: a level here and there,
+/// which moved a few boxes by a pixel and swapped candidates near the thresholds).
+pub fn resize_linear(src: &RgbImage, dst_w: u32, dst_h: u32) -> RgbImage {
+    let (sw, sh) = (src.width() as usize, src.height() as usize);
+    let (dw, dh) = (dst_w as usize, dst_h as usize);
+    if sw == 0 || sh == 0 || dw == 0 || dh == 0 {
+        return RgbImage::new(dst_w, dst_h);
+    }
+    let cols = taps(dw, sw, true);
+    let rows = taps(dh, sh, false);
+    let raw = src.as_raw();
+    let horizontal = |y: usize, out: &mut Vec<i32>| {
+        let line = &raw[y * sw * 3..(y + 1) * sw * 3];
+        out.clear();
+        for t in &cols {
+            let (a, b) = (&line[t.i0 * 3..t.i0 * 3 + 3], &line[t.i1 * 3..t.i1 * 3 + 3]);
+            for c in 0..3 {
+                out.push(a[c] as i32 * t.w0 + b[c] as i32 * t.w1);
+            }
+        }
+    };
+    let mut out = vec![0u8; dw * dh * 3];
+    // The two source rows in use, by index: rows are visited in order, so each is weighted once.
+    let (mut r0, mut r1) = ((usize::MAX, Vec::new()), (usize::MAX, Vec::new()));
+    for (y, t) in rows.iter().enumerate() {
+        for (want, slot) in [(t.i0, 0), (t.i1, 1)] {
+            let (have, other) = if slot == 0 {
+                (&mut r0, &r1)
+            } else {
+                (&mut r1, &r0)
+            };
+            if have.0 != want {
+                if other.0 == want {
+                    have.1.clone_from(&other.1);
+                } else {
+                    horizontal(want, &mut have.1);
+                }
+                have.0 = want;
+            }
+        }
+        let (b0, b1) = (t.w0, t.w1);
+        for ((o, &s0), &s1) in out[y * dw * 3..(y + 1) * dw * 3]
+            .iter_mut()
+            .zip(&r0.1)
+            .zip(&r1.1)
+        {
+            *o = ((((b0 * (s0 >> 4)) >> 16) + ((b1 * (s1 >> 4)) >> 16) + 2) >> 2).clamp(0, 255)
+                as u8;
+        }
+    }
+    RgbImage::from_raw(dst_w, dst_h, out).unwrap_or_default()
+}
+
+/// Letterbox into the model input and write it as NCHW f32 in `[0, 1]` into `out`.
 pub fn letterbox(img: &RgbImage, dst_w: u32, dst_h: u32, out: &mut Vec<f32>) -> Result<Letterbox> {
     let (lb, new_w, new_h) = Letterbox::plan(img.width(), img.height(), dst_w, dst_h);
-    let src =
-        fr::images::ImageRef::new(img.width(), img.height(), img.as_raw(), fr::PixelType::U8x3)
-            .map_err(|e| VisionError::Image(e.to_string()))?;
-    let mut resized = fr::images::Image::new(new_w, new_h, fr::PixelType::U8x3);
-    if (new_w, new_h) == (img.width(), img.height()) {
-        resized.buffer_mut().copy_from_slice(img.as_raw());
+    let resized;
+    let buf = if (new_w, new_h) == (img.width(), img.height()) {
+        img.as_raw()
     } else {
-        let options = fr::ResizeOptions::new()
-            .resize_alg(fr::ResizeAlg::Interpolation(fr::FilterType::Bilinear));
-        fr::Resizer::new()
-            .resize(&src, &mut resized, &options)
-            .map_err(|e| VisionError::Image(e.to_string()))?;
-    }
+        resized = resize_linear(img, new_w, new_h);
+        resized.as_raw()
+    };
     let plane = (dst_w * dst_h) as usize;
     out.clear();
     out.resize(plane * 3, 114.0 / 255.0);
     let (r_plane, rest) = out.split_at_mut(plane);
     let (g_plane, b_plane) = rest.split_at_mut(plane);
-    let buf = resized.buffer();
     let (px, py) = (lb.pad_x as usize, lb.pad_y as usize);
     for y in 0..new_h as usize {
         let row = &buf[y * new_w as usize * 3..(y + 1) * new_w as usize * 3];
@@ -182,6 +316,33 @@ mod tests {
                 && back.y1.abs() < 0.01
                 && (back.y2 - 1080.0).abs() < 0.01
         );
+    }
+
+    /// Reference values from OpenCV 5.0 (`cv2.resize(img, size, interpolation=INTER_LINEAR)`
+    /// in the opencv-python wheel Ultralytics installs) on a 7x5 test pattern.
+    #[test]
+    fn resize_matches_opencv_bit_for_bit() {
+        let img = RgbImage::from_fn(7, 5, |x, y| {
+            image::Rgb([
+                ((37 * x + 11 * y) % 256) as u8,
+                ((255 + 256 - 29 * y - 3 * x) % 256) as u8,
+                ((x * y * 41) % 256) as u8,
+            ])
+        });
+        let down = resize_linear(&img, 4, 3);
+        assert_eq!(
+            down.as_raw().as_slice(),
+            [
+                17, 244, 5, 82, 239, 29, 147, 233, 53, 212, 228, 77, 36, 196, 31, 101, 191, 174,
+                165, 185, 94, 230, 180, 205, 54, 147, 56, 119, 142, 138, 184, 137, 177, 142, 132,
+                163
+            ]
+        );
+        let up = resize_linear(&img, 11, 8);
+        let sum: u64 = up.as_raw().iter().map(|&v| v as u64).sum();
+        assert_eq!(sum, 37092);
+        assert_eq!(up.get_pixel(10, 7).0, [10, 121, 216]);
+        assert_eq!(up.get_pixel(5, 3).0, [129, 197, 207]);
     }
 
     #[test]
