@@ -111,6 +111,7 @@ pub fn run(args: &TakeoffArgs, config: &Config) -> Result<ExitCode> {
 }
 
 /// Reads a plan with its annotated pages written to `dir`; other files as usual.
+/// The takeoff of one file, with one annotated PNG per plan page written into `dir`.
 fn annotated(
     path: &std::path::Path,
     dir: &std::path::Path,
@@ -123,35 +124,21 @@ fn annotated(
         .file_name()
         .map(|n| n.to_string_lossy().into_owned())
         .unwrap_or_default();
-    if !matches!(
-        chantier_bim::detect(&name, &bytes).or(hint),
-        Some(Format::Pdf | Format::Image)
-    ) {
-        return chantier_bim::takeoff_bytes(&name, bytes, hint, limits);
+    let (takeoff, pngs) =
+        chantier_vision::plan::takeoff_annotated(&name, bytes, hint, limits, &config.plans)?;
+    if pngs.is_empty() {
+        return Ok(takeoff);
     }
-    if bytes.len() as u64 > limits.max_file_bytes {
-        return chantier_bim::takeoff_bytes(&name, bytes, hint, limits);
-    }
-    let opts = chantier_vision::plan::PlanOptions {
-        max_pages: limits.max_pdf_pages,
-        ..config.plans.clone()
-    };
-    let fail = chantier_vision::plan::to_bim_error;
-    let reading = chantier_vision::plan::read_plan(&bytes, &opts).map_err(fail)?;
     std::fs::create_dir_all(dir)?;
     let stem = path
         .file_stem()
         .map(|n| n.to_string_lossy().into_owned())
         .unwrap_or_else(|| "plan".into());
-    for (png, page) in reading
-        .annotated()
-        .map_err(fail)?
-        .iter()
-        .zip(&reading.pages)
-    {
+    let pages = takeoff.plan.iter().flat_map(|p| &p.pages);
+    for (png, page) in pngs.iter().zip(pages) {
         std::fs::write(dir.join(format!("{stem}-page-{}.png", page.number)), png)?;
     }
-    Ok(reading.takeoff(&name))
+    Ok(takeoff)
 }
 
 /// One row per group (IFC class, storey, type, material; DXF layer; plan item) and per file.

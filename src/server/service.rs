@@ -54,23 +54,6 @@ fn parse_hint(hint: &str) -> Result<Option<Format>, Status> {
 }
 
 /// A plan read with its annotated pages, for requests that ask for them.
-fn annotated(
-    name: &str,
-    bytes: &[u8],
-    limits: &Limits,
-    plans: chantier_vision::plan::PlanOptions,
-) -> Result<(chantier_bim::takeoff::Takeoff, Vec<Vec<u8>>), chantier_bim::BimError> {
-    let opts = chantier_vision::plan::PlanOptions {
-        max_pages: limits.max_pdf_pages,
-        deadline: limits.deadline,
-        ..plans
-    };
-    let fail = chantier_vision::plan::to_bim_error;
-    let reading = chantier_vision::plan::read_plan(bytes, &opts).map_err(fail)?;
-    let pngs = reading.annotated().map_err(fail)?;
-    Ok((reading.takeoff(name), pngs))
-}
-
 impl Takeoffs {
     /// Runs `work` within the request time limit: DEADLINE_EXCEEDED past it.
     async fn in_time<T>(&self, work: impl Future<Output = Result<T, Status>>) -> Result<T, Status> {
@@ -93,12 +76,8 @@ impl Takeoffs {
         let started = std::time::Instant::now();
         let plans = self.plans.clone();
         let result = tokio::task::spawn_blocking(move || {
-            let plan = matches!(
-                chantier_bim::detect(&name, &bytes).or(hint),
-                Some(Format::Pdf | Format::Image)
-            );
-            if annotate && plan && bytes.len() as u64 <= limits.max_file_bytes {
-                annotated(&name, &bytes, &limits, plans)
+            if annotate {
+                chantier_vision::plan::takeoff_annotated(&name, bytes, hint, &limits, &plans)
             } else {
                 chantier_bim::takeoff_bytes(&name, bytes, hint, &limits).map(|t| (t, Vec::new()))
             }

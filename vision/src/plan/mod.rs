@@ -141,18 +141,39 @@ pub fn to_bim_error(e: VisionError) -> chantier_bim::BimError {
 
 /// Is this a PDF or a picture that the plan reader takes?
 pub fn sniff(bytes: &[u8]) -> Option<&'static str> {
-    let head = &bytes[..bytes.len().min(1024)];
-    if head.windows(5).any(|w| w == b"%PDF-") {
-        return Some("pdf");
+    match chantier_bim::detect("", bytes) {
+        Some(chantier_bim::Format::Pdf) => Some("pdf"),
+        Some(chantier_bim::Format::Image) => Some("image"),
+        _ => None,
     }
-    if head.starts_with(b"\x89PNG\r\n\x1a\n")
-        || head.starts_with(b"\xff\xd8\xff")
-        || head.starts_with(b"II*\0")
-        || head.starts_with(b"MM\0*")
-    {
-        return Some("image");
+}
+
+/// A takeoff and, for plans, a PNG of each page (in page order) with what was recognised
+/// drawn over it, for the estimator to check at a glance. Other formats, and plans over the
+/// size limit (which the engine refuses with its own message), come without pictures.
+pub fn takeoff_annotated(
+    name: &str,
+    bytes: Vec<u8>,
+    hint: Option<chantier_bim::Format>,
+    limits: &chantier_bim::Limits,
+    plans: &PlanOptions,
+) -> std::result::Result<(Takeoff, Vec<Vec<u8>>), chantier_bim::BimError> {
+    use chantier_bim::Format;
+    let plan = matches!(
+        chantier_bim::detect(name, &bytes).or(hint),
+        Some(Format::Pdf | Format::Image)
+    );
+    if !plan || bytes.len() as u64 > limits.max_file_bytes {
+        return chantier_bim::takeoff_bytes(name, bytes, hint, limits).map(|t| (t, Vec::new()));
     }
-    None
+    let opts = PlanOptions {
+        max_pages: limits.max_pdf_pages,
+        deadline: limits.deadline,
+        ..plans.clone()
+    };
+    let reading = read_plan(&bytes, &opts).map_err(to_bim_error)?;
+    let pngs = reading.annotated().map_err(to_bim_error)?;
+    Ok((reading.takeoff(name), pngs))
 }
 
 pub fn read_plan(bytes: &[u8], opts: &PlanOptions) -> Result<PlanReading> {
