@@ -490,6 +490,13 @@ async fn a_stream_that_stops_mid_way_ends_its_open_events() {
 async fn webhook_receiver(
     secret: &'static str,
 ) -> (String, tokio::sync::mpsc::Receiver<serde_json::Value>) {
+    webhook_receiver_on(secret, "127.0.0.1:0").await
+}
+
+async fn webhook_receiver_on(
+    secret: &'static str,
+    addr: &str,
+) -> (String, tokio::sync::mpsc::Receiver<serde_json::Value>) {
     use axum::body::Bytes;
     use axum::http::HeaderMap;
     use hmac::{Hmac, Mac};
@@ -524,7 +531,7 @@ async fn webhook_receiver(
             }
         }),
     );
-    let l = tokio::net::TcpListener::bind("127.0.0.1:0").await.unwrap();
+    let l = tokio::net::TcpListener::bind(addr).await.unwrap();
     let url = format!("http://{}/hook", l.local_addr().unwrap());
     tokio::spawn(async move { axum::serve(l, app).await });
     (url, rx)
@@ -575,6 +582,49 @@ async fn events_leave_through_a_signed_webhook_and_metrics_count_them() {
             "chantier_vision_events_total{camera=\"crane\",kind=\"start\",rule=\"no_helmet\"} 1"
         ),
         "{text}"
+    );
+}
+
+/// Alerts are stored before they are sent: with the endpoint down, then the server
+/// restarted on the same database, both events still arrive, signed, once it is back.
+#[tokio::test]
+async fn webhook_alerts_survive_an_endpoint_down_and_a_restart() {
+    let port = common::free_port();
+    let url = format!("http://127.0.0.1:{port}/hook");
+    let secret = "s3cret-site-0123456789";
+    let env = [
+        ("CHANTIER_ALERT_WEBHOOK_URL", url.as_str()),
+        ("CHANTIER_ALERT_WEBHOOK_SECRET", secret),
+    ];
+    let (mut first, mut c) = start_fixture(&env, None).await;
+    let (_, events) = run_stream(&mut c, "gate").await;
+    assert_eq!(events.len(), 2);
+    // Let the first delivery fail against the closed port, then stop the server.
+    tokio::time::sleep(Duration::from_millis(500)).await;
+    let data = first.data.take().unwrap();
+    drop(first);
+
+    let (_, mut hooks) = webhook_receiver_on(secret, &format!("127.0.0.1:{port}")).await;
+    let model = fixture_model();
+    let mut env2 = vec![("CHANTIER_MODEL", model.as_str())];
+    env2.extend_from_slice(&env);
+    let (_second, _) = common::start(SERVICE, &[], &env2, data).await;
+    let mut got = Vec::new();
+    while got.len() < 2 {
+        let v = tokio::time::timeout(Duration::from_secs(60), hooks.recv())
+            .await
+            .expect("the stored alerts are delivered after the restart")
+            .unwrap();
+        got.push(v);
+    }
+    got.sort_by_key(|v| v["kind"].as_str().unwrap_or_default().to_string());
+    assert_eq!(got[0]["kind"], "end");
+    assert_eq!(got[1]["kind"], "start");
+    assert_eq!(got[1]["id"], events[0].id.as_str());
+    assert!(
+        got[1]["snapshot_jpeg"]
+            .as_str()
+            .is_some_and(|s| s.len() > 100)
     );
 }
 

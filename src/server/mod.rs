@@ -90,16 +90,6 @@ pub async fn serve_on(
     let stopped = |mut rx: tokio::sync::watch::Receiver<bool>| async move {
         let _ = rx.wait_for(|s| *s).await;
     };
-    let worker = tokio::spawn(app.clone().run_worker(
-        WorkerConfig {
-            reconcile_every:
-                (config.reconcile_secs > 0).then(|| Duration::from_secs(config.reconcile_secs)),
-            proposal_stage: config.proposal_stage.clone(),
-            lease: Duration::from_secs(config.job_lease_secs),
-            ..WorkerConfig::default()
-        },
-        stopped(stop_rx.clone()),
-    ));
     let mut hook_task = None;
     if let (Some(addr), Some(secret)) = (config.webhook_listen, config.webhook_secret.clone()) {
         let l = tokio::net::TcpListener::bind(addr)
@@ -114,7 +104,19 @@ pub async fn serve_on(
                 .await
         }));
     }
-    let vision = start_vision(&config, stop_rx.clone()).await?;
+    // Vision registers its alert deliveries with the outbox before the worker starts, so
+    // alerts queued before a restart find their runner.
+    let vision = start_vision(&config, &app, stop_rx.clone()).await?;
+    let worker = tokio::spawn(app.clone().run_worker(
+        WorkerConfig {
+            reconcile_every:
+                (config.reconcile_secs > 0).then(|| Duration::from_secs(config.reconcile_secs)),
+            proposal_stage: config.proposal_stage.clone(),
+            lease: Duration::from_secs(config.job_lease_secs),
+            ..WorkerConfig::default()
+        },
+        stopped(stop_rx.clone()),
+    ));
     let (health_reporter, health) = tonic_health::server::health_reporter();
     health_reporter
         .set_serving::<TakeoffServiceServer<Takeoffs>>()
@@ -179,6 +181,7 @@ pub async fn serve_on(
 /// while takeoff and estimates keep serving.
 async fn start_vision(
     config: &Config,
+    app: &std::sync::Arc<App>,
     stop: tokio::sync::watch::Receiver<bool>,
 ) -> Result<vision::Vision> {
     let section = &config.vision;
@@ -199,10 +202,11 @@ async fn start_vision(
     };
     let metrics = crate::vision::metrics::Metrics::new();
     let hub = crate::vision::hub::Hub::new(256, metrics.clone());
-    crate::vision::alerts::spawn(&hub, &config.alerts);
+    crate::vision::alerts::spawn(&hub, &config.alerts, app);
     if let (true, Some(odoo)) = (config.alerts.odoo_tasks, config.odoo_config()) {
         let routing = crate::vision::incidents::Routing::new(&config.alerts, &config.cameras);
-        crate::vision::incidents::spawn(&hub, odoo, routing).context("the Odoo incident sink")?;
+        crate::vision::incidents::spawn(&hub, odoo, routing, app)
+            .context("the Odoo incident sink")?;
     }
     if let Some(addr) = section.metrics_listen {
         let l = tokio::net::TcpListener::bind(addr)

@@ -1,5 +1,6 @@
 //! Alert sinks: signed HTTP webhook and MQTT. Each sink subscribes to the hub on its own,
-//! so a slow or dead endpoint delays only itself, and is told when it lagged.
+//! so a slow or dead endpoint delays only itself. Webhook deliveries are outbox jobs (stored,
+//! retried across restarts); MQTT is a live feed with its client's own queue.
 
 use std::time::Duration;
 
@@ -9,6 +10,11 @@ use hmac::{Hmac, Mac};
 use serde_json::json;
 use sha2::Sha256;
 use tokio::sync::broadcast::error::RecvError;
+
+use std::sync::Arc;
+
+use chantier_estimator::app::{App, JobHandler, Outcome};
+use chantier_estimator::store::Job;
 
 use super::config::AlertsSection;
 use super::hub::Hub;
@@ -35,11 +41,31 @@ pub fn sign(secret: &str, timestamp: i64, body: &[u8]) -> String {
     format!("sha256={hex}")
 }
 
-pub fn spawn(hub: &Hub, alerts: &AlertsSection) -> Vec<tokio::task::JoinHandle<()>> {
+/// Outbox job kind of one webhook delivery.
+pub const JOB_WEBHOOK: &str = "alert_webhook";
+
+/// Starts the sinks. Webhook deliveries go through the outbox: each event is stored before
+/// it is sent, and retried with backoff across restarts until the endpoint takes it.
+pub fn spawn(
+    hub: &Hub,
+    alerts: &AlertsSection,
+    app: &Arc<App>,
+) -> Vec<tokio::task::JoinHandle<()>> {
     let mut tasks = Vec::new();
     if let Some(url) = alerts.webhook_url.clone() {
         let secret = alerts.webhook_secret.clone().unwrap_or_default();
-        tasks.push(tokio::spawn(webhook(hub.clone(), url, secret)));
+        match webhook_handler(url, secret) {
+            Ok(h) => {
+                app.register_jobs(JOB_WEBHOOK, h);
+                tasks.push(tokio::spawn(super::outbox::enqueue_events(
+                    hub.clone(),
+                    app.clone(),
+                    JOB_WEBHOOK,
+                    |e| Some(webhook_job(e)),
+                )));
+            }
+            Err(e) => tracing::error!(error = %e, "webhook client"),
+        }
     }
     if let Some(url) = alerts.mqtt_url.clone() {
         let topic = if alerts.mqtt_topic.is_empty() {
@@ -52,55 +78,54 @@ pub fn spawn(hub: &Hub, alerts: &AlertsSection) -> Vec<tokio::task::JoinHandle<(
     tasks
 }
 
-async fn webhook(hub: Hub, url: String, secret: String) {
-    let mut rx = hub.subscribe();
-    let http = match reqwest::Client::builder()
+/// The stored delivery: the body as sent (snapshot included) and the id receivers use to
+/// ignore a repeat.
+fn webhook_job(e: &Event) -> serde_json::Value {
+    json!({
+        "event_id": format!("{}:{:?}:{}", e.id, e.kind, e.at_ms),
+        "body": payload(e).to_string(),
+    })
+}
+
+fn webhook_handler(url: String, secret: String) -> reqwest::Result<JobHandler> {
+    let http = reqwest::Client::builder()
         .timeout(Duration::from_secs(10))
-        .build()
-    {
-        Ok(c) => c,
-        Err(e) => {
-            tracing::error!(error = %e, "webhook client");
-            return;
-        }
-    };
-    loop {
-        let e = match rx.recv().await {
-            Ok(e) => e,
-            Err(RecvError::Lagged(n)) => {
-                tracing::warn!(missed = n, "webhook sink fell behind; events skipped");
-                continue;
-            }
-            Err(RecvError::Closed) => return,
-        };
-        let body = serde_json::to_vec(&payload(&e)).unwrap_or_default();
-        // Three tries with backoff; the event id lets the receiver ignore a repeat.
-        for attempt in 0..3u32 {
+        .build()?;
+    Ok(Arc::new(move |job: Job| {
+        let (http, url, secret) = (http.clone(), url.clone(), secret.clone());
+        Box::pin(async move {
+            let v: serde_json::Value = match serde_json::from_str(&job.payload) {
+                Ok(v) => v,
+                Err(e) => return Outcome::Fail(format!("bad payload: {e}")),
+            };
+            let body = v["body"].as_str().unwrap_or_default().as_bytes().to_vec();
+            // Signed at each try: the timestamp is part of the signature.
             let ts = chrono::Utc::now().timestamp();
             let sent = http
                 .post(&url)
                 .header("content-type", "application/json")
                 .header(
                     "x-chantier-event-id",
-                    format!("{}:{:?}:{}", e.id, e.kind, e.at_ms),
+                    v["event_id"].as_str().unwrap_or_default(),
                 )
                 .header("x-chantier-timestamp", ts.to_string())
                 .header("x-chantier-signature", sign(&secret, ts, &body))
-                .body(body.clone())
+                .body(body)
                 .send()
                 .await;
             match sent {
-                Ok(r) if r.status().is_success() => break,
-                Ok(r) if r.status().is_client_error() => {
-                    tracing::warn!(status = %r.status(), id = %e.id, "webhook refused the event");
-                    break;
+                Ok(r) if r.status().is_success() => Outcome::Done(r.status().to_string()),
+                Ok(r)
+                    if r.status().is_client_error()
+                        && !matches!(r.status().as_u16(), 408 | 429) =>
+                {
+                    Outcome::Fail(format!("the webhook refused the event: {}", r.status()))
                 }
-                Ok(r) => tracing::warn!(status = %r.status(), attempt, "webhook failed"),
-                Err(err) => tracing::warn!(error = %err, attempt, "webhook unreachable"),
+                Ok(r) => Outcome::Retry(format!("webhook answered {}", r.status())),
+                Err(e) => Outcome::Retry(format!("webhook unreachable: {e}")),
             }
-            tokio::time::sleep(Duration::from_millis(500 * 2u64.pow(attempt))).await;
-        }
-    }
+        })
+    }))
 }
 
 async fn mqtt(hub: Hub, url: String, topic: String) {

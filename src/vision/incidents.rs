@@ -1,16 +1,21 @@
 //! The Odoo alert sink: each violation event opens an incident task on the site's project
 //! (snapshot attached, safety team following), better snapshots and the end are noted on it.
 //!
-//! Odoo can be slow or down for minutes; each call is retried with backoff, and the sink
-//! works through events in order on its own task, so the cameras never wait for Odoo.
+//! Odoo can be slow or down for a long while: each step is an outbox job, stored when the
+//! event happens and retried with backoff (across restarts) by the outbox worker, so the
+//! cameras never wait for Odoo and no incident is lost.
 
 use std::collections::HashMap;
-use std::time::Duration;
+use std::sync::Arc;
 
+use base64::Engine;
+use base64::engine::general_purpose::STANDARD as B64;
+use chantier_estimator::app::{App, Outcome};
 use chantier_estimator::odoo::incident::{Incident, find_incident, note_incident, open_incident};
 use chantier_estimator::odoo::{OdooClient, OdooConfig, OdooError};
+use chantier_estimator::store::Job;
 use chantier_vision::events::{Event, EventKind};
-use tokio::sync::broadcast::error::RecvError;
+use serde::{Deserialize, Serialize};
 
 use super::config::AlertsSection;
 use super::hub::Hub;
@@ -40,34 +45,85 @@ impl Routing {
     }
 }
 
+/// Outbox job kind of one incident step (open, better snapshot, end).
+pub const JOB_INCIDENT: &str = "odoo_incident";
+
+/// One step of an incident as stored in the outbox until Odoo has it.
+#[derive(Debug, Serialize, Deserialize)]
+struct Step {
+    kind: String,
+    event_id: String,
+    project_id: i64,
+    camera: String,
+    rule: String,
+    zone: Option<String>,
+    track_id: u64,
+    confidence: f32,
+    started_at: String,
+    at: String,
+    at_ms: i64,
+    snapshot_jpeg: Option<String>,
+    followers: Vec<i64>,
+}
+
+fn step(e: &Event, routing: &Routing) -> Option<serde_json::Value> {
+    let Some(project_id) = routing.project(&e.camera) else {
+        tracing::warn!(camera = %e.camera, "no Odoo project for this camera; incident not sent");
+        return None;
+    };
+    let s = Step {
+        kind: match e.kind {
+            EventKind::Start => "start",
+            EventKind::Update => "update",
+            EventKind::End => "end",
+        }
+        .into(),
+        event_id: e.id.clone(),
+        project_id,
+        camera: e.camera.clone(),
+        rule: e.rule.as_str().into(),
+        zone: e.zone.clone(),
+        track_id: e.track_id,
+        confidence: e.confidence,
+        started_at: rfc3339(e.started_at_ms),
+        at: rfc3339(e.at_ms),
+        at_ms: e.at_ms,
+        snapshot_jpeg: e.snapshot.as_ref().map(|s| B64.encode(s.as_slice())),
+        followers: routing.followers.clone(),
+    };
+    serde_json::to_value(s).ok()
+}
+
+/// Registers the incident job runner and queues one job per event step. Steps are stored
+/// before Odoo is called, so an Odoo that is down for a while, or a restart, loses none.
 pub fn spawn(
     hub: &Hub,
     odoo: OdooConfig,
     routing: Routing,
+    app: &Arc<App>,
 ) -> Result<tokio::task::JoinHandle<()>, OdooError> {
-    let client = OdooClient::new(odoo)?;
-    let rx = hub.subscribe();
-    Ok(tokio::spawn(run(client, rx, routing)))
+    let client = Arc::new(OdooClient::new(odoo)?);
+    app.register_jobs(
+        JOB_INCIDENT,
+        Arc::new(move |job: Job| {
+            let odoo = client.clone();
+            Box::pin(async move { run(&odoo, &job).await })
+        }),
+    );
+    Ok(tokio::spawn(super::outbox::enqueue_events(
+        hub.clone(),
+        app.clone(),
+        JOB_INCIDENT,
+        move |e| step(e, &routing),
+    )))
 }
 
-async fn retry<T, F, Fut>(what: &str, mut f: F) -> Result<T, OdooError>
-where
-    F: FnMut() -> Fut,
-    Fut: std::future::Future<Output = Result<T, OdooError>>,
-{
-    let mut wait = Duration::from_secs(1);
-    for attempt in 1.. {
-        match f().await {
-            Ok(v) => return Ok(v),
-            Err(e) if e.is_transient() && attempt < 5 => {
-                tracing::warn!(error = %e, attempt, "Odoo {what} failed; retrying");
-                tokio::time::sleep(wait).await;
-                wait *= 2;
-            }
-            Err(e) => return Err(e),
-        }
+fn outcome(e: OdooError) -> Outcome {
+    if e.is_transient() {
+        Outcome::Retry(e.to_string())
+    } else {
+        Outcome::Fail(e.to_string())
     }
-    unreachable!("the loop returns")
 }
 
 fn rfc3339(ms: i64) -> String {
@@ -76,85 +132,67 @@ fn rfc3339(ms: i64) -> String {
         .unwrap_or_default()
 }
 
-async fn run(
-    odoo: OdooClient,
-    mut rx: tokio::sync::broadcast::Receiver<std::sync::Arc<Event>>,
-    routing: Routing,
-) {
-    // Event id -> task id, for the updates and the end of events this process opened.
-    let mut tasks: HashMap<String, i64> = HashMap::new();
-    loop {
-        let e = match rx.recv().await {
-            Ok(e) => e,
-            Err(RecvError::Lagged(n)) => {
-                tracing::warn!(missed = n, "Odoo incident sink fell behind; events skipped");
-                continue;
-            }
-            Err(RecvError::Closed) => return,
+/// One attempt at one step; the outbox retries it.
+async fn run(odoo: &OdooClient, job: &Job) -> Outcome {
+    let s: Step = match serde_json::from_str(&job.payload) {
+        Ok(s) => s,
+        Err(e) => return Outcome::Fail(format!("bad payload: {e}")),
+    };
+    let snapshot = match s
+        .snapshot_jpeg
+        .as_deref()
+        .map(|b| B64.decode(b))
+        .transpose()
+    {
+        Ok(v) => v,
+        Err(e) => return Outcome::Fail(format!("bad snapshot: {e}")),
+    };
+    if s.kind == "start" {
+        let incident = Incident {
+            event_id: s.event_id.clone(),
+            project_id: s.project_id,
+            camera: s.camera,
+            rule: s.rule,
+            zone: s.zone,
+            track_id: s.track_id,
+            confidence: s.confidence,
+            started_at: s.started_at,
+            snapshot_jpeg: snapshot,
+            followers: s.followers,
         };
-        let Some(project_id) = routing.project(&e.camera) else {
-            tracing::warn!(camera = %e.camera, "no Odoo project for this camera; incident not sent");
-            continue;
-        };
-        let result = match e.kind {
-            EventKind::Start => {
-                let incident = Incident {
-                    event_id: e.id.clone(),
-                    project_id,
-                    camera: e.camera.clone(),
-                    rule: e.rule.as_str().into(),
-                    zone: e.zone.clone(),
-                    track_id: e.track_id,
-                    confidence: e.confidence,
-                    started_at: rfc3339(e.started_at_ms),
-                    snapshot_jpeg: e.snapshot.as_ref().map(|s| s.to_vec()),
-                    followers: routing.followers.clone(),
-                };
-                retry("incident", || open_incident(&odoo, &incident)).await.map(|t| {
-                    tracing::info!(task = t.task_id, event = %e.id, created = t.created, "Odoo incident task");
-                    tasks.insert(e.id.clone(), t.task_id);
-                })
+        // Finds the task first: a retried start never opens a second one.
+        return match open_incident(odoo, &incident).await {
+            Ok(t) => {
+                tracing::info!(task = t.task_id, event = %s.event_id, created = t.created, "Odoo incident task");
+                Outcome::Done(t.task_id.to_string())
             }
-            EventKind::Update | EventKind::End => {
-                let task = match tasks.get(&e.id) {
-                    Some(t) => Ok(Some(*t)),
-                    None => retry("incident lookup", || find_incident(&odoo, &e.id)).await,
-                };
-                match task {
-                    Ok(Some(task)) => {
-                        let (body, snap) = if e.kind == EventKind::End {
-                            tasks.remove(&e.id);
-                            (
-                                format!(
-                                    "Fin de l'infraction / Violation ended ({})",
-                                    rfc3339(e.at_ms)
-                                ),
-                                None,
-                            )
-                        } else {
-                            (
-                                "Meilleure photo / Better snapshot".to_string(),
-                                e.snapshot.as_ref(),
-                            )
-                        };
-                        let name = format!("{}-{}.jpg", e.id, e.at_ms);
-                        retry("incident note", || {
-                            note_incident(
-                                &odoo,
-                                task,
-                                &body,
-                                snap.map(|s| (name.as_str(), s.as_slice())),
-                            )
-                        })
-                        .await
-                    }
-                    Ok(None) => Ok(()),
-                    Err(err) => Err(err),
-                }
-            }
+            Err(e) => outcome(e),
         };
-        if let Err(err) = result {
-            tracing::error!(event = %e.id, error = %err, "Odoo incident not recorded");
-        }
+    }
+    let task = match find_incident(odoo, &s.event_id).await {
+        Ok(Some(t)) => t,
+        // Its start is still on the way (retried after an Odoo error).
+        Ok(None) => return Outcome::Retry(format!("no incident task for {} yet", s.event_id)),
+        Err(e) => return outcome(e),
+    };
+    let (body, snap) = if s.kind == "end" {
+        (
+            format!("Fin de l'infraction / Violation ended ({})", s.at),
+            None,
+        )
+    } else {
+        ("Meilleure photo / Better snapshot".to_string(), snapshot)
+    };
+    let name = format!("{}-{}.jpg", s.event_id, s.at_ms);
+    match note_incident(
+        odoo,
+        task,
+        &body,
+        snap.as_deref().map(|b| (name.as_str(), b)),
+    )
+    .await
+    {
+        Ok(()) => Outcome::Done(task.to_string()),
+        Err(e) => outcome(e),
     }
 }

@@ -6,6 +6,7 @@ pub mod config;
 pub mod hub;
 pub mod incidents;
 pub mod metrics;
+pub mod outbox;
 
 use std::path::{Path, PathBuf};
 use std::sync::Arc;

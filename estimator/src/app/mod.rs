@@ -21,7 +21,7 @@ use crate::profile::FirmProfile;
 use crate::rules::RuleSet;
 use crate::store::{Job, NewJob, Store};
 
-pub use worker::WorkerConfig;
+pub use worker::{Outcome, WorkerConfig};
 
 /// The library, rules, clauses and firm used when a request brings none.
 #[derive(Debug, Clone)]
@@ -90,7 +90,33 @@ pub struct App {
     pub(crate) wake: Arc<Notify>,
     /// Wakes callers waiting on a job when the worker finishes one.
     pub(crate) done: Arc<Notify>,
+    /// Runners of job kinds the binary adds (alert deliveries): the outbox's lease, retries
+    /// and backoff serve them as they serve Odoo pushes.
+    handlers: Handlers,
 }
+
+#[derive(Default)]
+struct Handlers(std::sync::RwLock<std::collections::HashMap<String, JobHandler>>);
+
+impl std::fmt::Debug for Handlers {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        let kinds: Vec<String> = self
+            .0
+            .read()
+            .map(|h| h.keys().cloned().collect())
+            .unwrap_or_default();
+        f.debug_tuple("Handlers").field(&kinds).finish()
+    }
+}
+
+/// Runs one job of a registered kind.
+pub type JobHandler = Arc<
+    dyn Fn(
+            crate::store::Job,
+        ) -> std::pin::Pin<Box<dyn std::future::Future<Output = Outcome> + Send>>
+        + Send
+        + Sync,
+>;
 
 impl App {
     pub fn new(
@@ -107,7 +133,26 @@ impl App {
             odoo,
             wake: Arc::new(Notify::new()),
             done: Arc::new(Notify::new()),
+            handlers: Default::default(),
         })
+    }
+
+    /// Lets the outbox worker run jobs of `kind` with `handler`.
+    pub fn register_jobs(&self, kind: &str, handler: JobHandler) {
+        if let Ok(mut h) = self.handlers.0.write() {
+            h.insert(kind.to_string(), handler);
+        }
+    }
+
+    pub(crate) fn handler(&self, kind: &str) -> Option<JobHandler> {
+        self.handlers.0.read().ok()?.get(kind).cloned()
+    }
+
+    /// Queues a job durably and wakes the worker.
+    pub async fn queue(&self, job: &crate::store::NewJob) -> Result<()> {
+        self.store.enqueue(job).await?;
+        self.wake.notify_one();
+        Ok(())
     }
 
     /// Measures documents in parallel (on the blocking pool: takeoff is CPU work).

@@ -44,7 +44,8 @@ impl Default for WorkerConfig {
             ),
             lease: Duration::from_secs(300),
             poll: Duration::from_secs(5),
-            max_attempts: 8,
+            // 2 s doubling to 10 min: about 37 minutes of retries before a job is failed.
+            max_attempts: 12,
             backoff: Duration::from_secs(2),
             reconcile_every: None,
             proposal_stage: "Proposition".into(),
@@ -53,7 +54,8 @@ impl Default for WorkerConfig {
 }
 
 /// How a job ended: its result, or an error and whether to try again.
-enum Outcome {
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub enum Outcome {
     Done(String),
     Retry(String),
     Fail(String),
@@ -127,7 +129,11 @@ impl App {
                 match j.kind.as_str() {
                     JOB_PUSH => app.run_push(&j).await,
                     JOB_LEAD => app.run_lead(&j).await,
-                    other => Outcome::Fail(format!("unknown job kind {other}")),
+                    other => match app.handler(other) {
+                        Some(h) => h(j).await,
+                        // Registered later at start-up, or by another replica: tried again.
+                        None => Outcome::Retry(format!("no runner for job kind {other} here")),
+                    },
                 }
             });
             let mut renew = tokio::time::interval(cfg.lease / 3);

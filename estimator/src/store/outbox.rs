@@ -185,6 +185,19 @@ impl Store {
         row.as_ref().map(job_of).transpose()
     }
 
+    /// Deletes finished jobs of `kind` last touched before `before_ms`: deliveries that carry
+    /// pictures (alerts) would otherwise grow the database for ever. Returns how many.
+    pub async fn purge_done(&self, kind: &str, before_ms: i64) -> Result<u64> {
+        let done = sqlx::query(
+            "DELETE FROM outbox WHERE kind = $1 AND state = 'done' AND updated_at < $2",
+        )
+        .bind(kind)
+        .bind(before_ms)
+        .execute(&self.pool)
+        .await?;
+        Ok(done.rows_affected())
+    }
+
     /// Jobs not finished yet (pending or running), oldest first.
     pub async fn open_jobs(&self) -> Result<Vec<Job>> {
         let rows = sqlx::query(&format!(
