@@ -77,7 +77,8 @@ pub fn analyse(page: &PlanPage) -> PageTakeoff {
     let mut zones: Vec<BBox> = tables.iter().map(|t| t.bbox).collect();
     zones.extend(title_block.bbox);
     zones.extend(found.bar_boxes.iter().copied());
-    let rooms = labels::rooms(&page.texts, &zones);
+    let raster = page.source == PageSource::Raster;
+    let rooms = labels::rooms(&page.texts, &zones, raster.then_some(&page.segments[..]));
     let mut dim_zones = zones.clone();
     dim_zones.extend(rooms.iter().map(|r| r.bbox));
     let imperial = found
@@ -90,6 +91,7 @@ pub fn analyse(page: &PlanPage) -> PageTakeoff {
         &dim_zones,
         found.scale,
         imperial,
+        raster,
     );
     let (wall_axes, openings) = match found.scale {
         Some(s) => {
@@ -141,7 +143,6 @@ pub fn analyse(page: &PlanPage) -> PageTakeoff {
             g
         })
         .collect();
-    let raster = page.source == PageSource::Raster;
     let mut items = Vec::new();
     for r in &rooms {
         items.push(PlanItem {

@@ -30,14 +30,23 @@ fn excluded(b: &BBox, zones: &[BBox]) -> bool {
 
 /// Room labels: a surface ("25,40 m²") with the name before it on the same line, or on
 /// the line just above.
-pub fn rooms(texts: &[TextRun], zones: &[BBox]) -> Vec<Room> {
+///
+/// `scanned` holds the drawing's lines on a scanned page: OCR often loses the small "²"
+/// ("11,28 m", or the unit altogether), so a metric value in metres that sits on no
+/// dimension line and has a name right above it is taken for a surface too, with less
+/// confidence.
+pub fn rooms(texts: &[TextRun], zones: &[BBox], scanned: Option<&[Segment]>) -> Vec<Room> {
     let mut out: Vec<Room> = Vec::new();
     for (i, r) in texts.iter().enumerate() {
         if excluded(&r.bbox, zones) {
             continue;
         }
-        let Some(area) = parse_area(&r.text) else {
-            continue;
+        let (area, inferred) = match parse_area(&r.text) {
+            Some(a) => (a, false),
+            None => match scanned.and_then(|segs| lost_unit_area(r, segs)) {
+                Some(a) => (a, true),
+                None => continue,
+            },
         };
         let mut bbox = r.bbox;
         let mut name = area.before.clone();
@@ -79,8 +88,15 @@ pub fn rooms(texts: &[TextRun], zones: &[BBox]) -> Vec<Room> {
                         bbox = bbox.union(n.1.bbox);
                     }
                 }
+                None if inferred => continue,
                 None => confidence = confidence.min(0.5),
             }
+        }
+        if inferred {
+            if !name.chars().any(char::is_alphabetic) {
+                continue;
+            }
+            confidence = confidence.min(0.6);
         }
         if name.is_empty() {
             name = "(unnamed)".into();
@@ -99,14 +115,34 @@ pub fn rooms(texts: &[TextRun], zones: &[BBox]) -> Vec<Room> {
     out
 }
 
+/// A surface whose "m²" OCR lost: "11,28 m" or "19.11", with a decimal part, on no line.
+fn lost_unit_area(r: &TextRun, segments: &[Segment]) -> Option<super::text::AreaNote> {
+    let t = r.text.trim();
+    if !t.contains([',', '.']) {
+        return None;
+    }
+    let v = parse_dimension(t)?;
+    if v.unit != DimUnit::Metres || dimension_line(r, segments).is_some() {
+        return None;
+    }
+    Some(super::text::AreaNote {
+        area_m2: v.value_m,
+        before: String::new(),
+        text: t.to_string(),
+    })
+}
+
 /// Dimension values: texts that read as a length, outside tables, title block and scale
 /// bars, checked against a parallel line next to them when the scale is known.
+/// `require_line` (scanned pages) keeps only values drawn on a dimension line: there OCR
+/// turns stray marks into numbers, and a surface that lost its "m²" reads as a length.
 pub fn dimensions(
     texts: &[TextRun],
     segments: &[Segment],
     zones: &[BBox],
     scale: Option<f64>,
     imperial: bool,
+    require_line: bool,
 ) -> Vec<Dimension> {
     let mut out = Vec::new();
     for r in texts {
@@ -144,7 +180,7 @@ pub fn dimensions(
             (None, None) => 0.5,
         } * r.confidence.min(1.0);
         // A bare number with no line next to it is more likely a note than a dimension.
-        if line.is_none() && v.unit == DimUnit::Integer {
+        if line.is_none() && (v.unit == DimUnit::Integer || require_line) {
             continue;
         }
         // Building dimensions start at a few centimetres; "1" is a tag or a grid number.

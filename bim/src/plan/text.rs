@@ -30,6 +30,12 @@ static SCALE_IMPERIAL: LazyLock<Regex> = LazyLock::new(|| {
         .unwrap()
 });
 
+/// `SCALE: 1/8"`: the inch size alone after a scale label is US shorthand for that many
+/// inches to the foot (`1/8" = 1'-0"`).
+static SCALE_INCH_SHORT: LazyLock<Regex> = LazyLock::new(|| {
+    Regex::new(r#"(?i)\bscale\s*[:=]?\s*(\d+(?:\s+\d+/\d+|/\d+)?)\s*(?:"|''|in\b\.?)"#).unwrap()
+});
+
 /// Denominators that drawings use; a bare "1/37" is more likely a fraction or a reference.
 const USUAL_SCALES: [f64; 16] = [
     10.0, 20.0, 25.0, 50.0, 75.0, 100.0, 125.0, 150.0, 200.0, 250.0, 500.0, 1000.0, 2000.0, 2500.0,
@@ -48,6 +54,15 @@ pub fn parse_scale(text: &str) -> Option<ScaleNote> {
                 text: c[0].trim().to_string(),
             });
         }
+    }
+    if let Some(c) = SCALE_INCH_SHORT.captures(text)
+        && let Some(inches) = parse_fraction(&c[1]).filter(|&i| i > 0.0 && i <= 12.0)
+    {
+        return Some(ScaleNote {
+            scale: 12.0 / inches,
+            labelled: true,
+            text: c[0].trim().to_string(),
+        });
     }
     if let Some(c) = SCALE_LABELLED.captures(text) {
         let scale: f64 = c[1].parse().ok()?;
@@ -244,6 +259,8 @@ mod tests {
             ("1/4\" = 1'-0\"", 48.0),
             ("1 1/2\" = 1'-0\"", 8.0),
             ("1\" = 20'", 240.0),
+            ("SCALE: 1/8\"", 96.0),
+            ("SCALE 3/16\"", 64.0),
         ] {
             assert_eq!(parse_scale(t).map(|n| n.scale), Some(s), "{t}");
         }

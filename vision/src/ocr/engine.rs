@@ -37,6 +37,8 @@ pub(crate) struct EngineKey {
     languages: String,
     tessdata: PathBuf,
     dpi: u32,
+    /// Reads one line of digits only (re-reading doubtful dimension values).
+    numbers: bool,
 }
 
 impl EngineKey {
@@ -61,6 +63,7 @@ impl EngineKey {
                 languages: langs.join("+"),
                 tessdata: dir.clone(),
                 dpi,
+                numbers: false,
             });
         }
         // Name the first language missing from the most complete folder, so the message
@@ -85,6 +88,16 @@ impl EngineKey {
                 .collect::<Vec<_>>()
                 .join(", "),
         })
+    }
+}
+
+impl EngineKey {
+    /// The same models set up to read one line of a number.
+    pub(crate) fn for_numbers(&self) -> EngineKey {
+        EngineKey {
+            numbers: true,
+            ..self.clone()
+        }
     }
 }
 
@@ -196,7 +209,12 @@ fn start(key: &EngineKey) -> Result<Tesseract> {
     // and guessing prints a warning per tile); its debug output would flood the logs.
     let tess = set(tess, "user_defined_dpi", &key.dpi.to_string())?;
     let mut tess = set(tess, "debug_file", "/dev/null")?;
-    tess.set_page_seg_mode(PageSegMode::PsmSparseText);
+    if key.numbers {
+        tess = set(tess, "tessedit_char_whitelist", "0123456789,.")?;
+        tess.set_page_seg_mode(PageSegMode::PsmSingleLine);
+    } else {
+        tess.set_page_seg_mode(PageSegMode::PsmSparseText);
+    }
     Ok(tess)
 }
 

@@ -201,6 +201,91 @@ pub fn read_scan(img: &GrayImage, cfg: &OcrConfig) -> Result<ScanReading> {
 /// Give it a clean page (black text on white, as [`read_scan`] prepares): Tesseract takes
 /// hatching and walls for text on a tile where they outnumber the letters, and drops the
 /// real words.
+/// Leaves the digits of a cropped value: a dimension's tick marks and extension lines
+/// touch its ends ("|/60/"), and Tesseract reads them as digits. Blobs shorter than half
+/// the line or thin as a pen stroke across its height go when they lie outside the run of
+/// digit-sized blobs; a decimal comma between digits stays.
+fn keep_digits(word: &mut GrayImage) {
+    use imageproc::region_labelling::{Connectivity, connected_components};
+    let (w, h) = word.dimensions();
+    let ink = GrayImage::from_fn(w, h, |x, y| {
+        image::Luma([u8::from(word.get_pixel(x, y)[0] < 128)])
+    });
+    let labels = connected_components(&ink, Connectivity::Eight, image::Luma([0u8]));
+    let mut boxes: std::collections::HashMap<u32, [u32; 4]> = Default::default();
+    for (x, y, l) in labels.enumerate_pixels() {
+        if l[0] == 0 {
+            continue;
+        }
+        let b = boxes.entry(l[0]).or_insert([x, y, x, y]);
+        *b = [b[0].min(x), b[1].min(y), b[2].max(x), b[3].max(y)];
+    }
+    let hf = h as f32;
+    let digit = |b: &[u32; 4]| {
+        let (bw, bh) = ((b[2] - b[0] + 1) as f32, (b[3] - b[1] + 1) as f32);
+        bh >= 0.5 * hf && bw >= 0.18 * bh
+    };
+    let (Some(first), Some(last)) = (
+        boxes.values().filter(|b| digit(b)).map(|b| b[0]).min(),
+        boxes.values().filter(|b| digit(b)).map(|b| b[2]).max(),
+    ) else {
+        return;
+    };
+    let drop: std::collections::HashSet<u32> = boxes
+        .iter()
+        .filter(|(_, b)| !digit(b) && (b[2] < first || b[0] > last || b[3] - b[1] + 1 >= h - 1))
+        .map(|(&l, _)| l)
+        .collect();
+    for (x, y, l) in labels.enumerate_pixels() {
+        if drop.contains(&l[0]) {
+            word.put_pixel(x, y, image::Luma([255]));
+        }
+    }
+}
+
+/// Reads each box of `img` again as one number (digits, comma and point only), for values
+/// the general reading doubts: short numbers between tick marks come out as letters ("60"
+/// as "so") or lose a digit. Gives the text and confidence (0..1) of each box that reads as
+/// digits, `None` for the others.
+pub fn read_numbers(
+    img: &GrayImage,
+    boxes: &[[u32; 4]],
+    cfg: &OcrConfig,
+) -> Result<Vec<Option<(String, f32)>>> {
+    if boxes.is_empty() {
+        return Ok(Vec::new());
+    }
+    let key = EngineKey::new(&cfg.languages, cfg.tessdata.as_deref(), cfg.dpi)?.for_numbers();
+    let mut engine = Engine::checkout(&key)?;
+    let (w, h) = img.dimensions();
+    let mut out = Vec::with_capacity(boxes.len());
+    for &[x0, y0, x1, y1] in boxes {
+        // The word alone on white paper, as Tesseract expects a line: what lies around it
+        // in the picture is ticks and extension lines.
+        let (x1, y1) = (x1.min(w), y1.min(h));
+        if x1 <= x0 + 2 || y1 <= y0 + 2 {
+            out.push(None);
+            continue;
+        }
+        let pad = ((y1 - y0) / 2).max(4);
+        let mut crop =
+            GrayImage::from_pixel(x1 - x0 + 2 * pad, y1 - y0 + 2 * pad, image::Luma([255]));
+        let mut word = image::imageops::crop_imm(img, x0, y0, x1 - x0, y1 - y0).to_image();
+        keep_digits(&mut word);
+        image::imageops::replace(&mut crop, &word, pad as i64, pad as i64);
+        let words = engine.read(&crop)?;
+        let text: String = words.iter().map(|w| w.text.as_str()).collect();
+        let conf = words.iter().map(|w| w.conf).fold(100.0f32, f32::min) / 100.0;
+        let number = !text.is_empty()
+            && text.chars().next().is_some_and(|c| c.is_ascii_digit())
+            && text
+                .chars()
+                .all(|c| c.is_ascii_digit() || c == ',' || c == '.');
+        out.push(number.then_some((text, conf)));
+    }
+    Ok(out)
+}
+
 pub fn recognize(img: &GrayImage, cfg: &OcrConfig) -> Result<OcrPage> {
     let (width, height) = img.dimensions();
     check_size(width, height, cfg.max_pixels)?;

@@ -68,13 +68,13 @@ pub fn ocr_runs(binary: &GrayImage, cfg: &OcrConfig, strip: bool) -> Result<(Vec
     } else {
         binary
     };
-    let upright = ocr::recognize(binary, cfg)?;
-    let mut runs = words_to_runs(&upright.words, px_to_mm);
-    let mut chars: usize = upright.words.iter().map(|w| w.text.chars().count()).sum();
+    let upright = reread(binary, ocr::recognize(binary, cfg)?.words, cfg)?;
+    let mut runs = words_to_runs(&upright, px_to_mm);
+    let mut chars: usize = upright.iter().map(|w| w.text.chars().count()).sum();
     let turned = image::imageops::rotate90(binary);
-    let sideways = ocr::recognize(&turned, cfg)?;
+    let sideways = reread(&turned, ocr::recognize(&turned, cfg)?.words, cfg)?;
     let h_mm = binary.height() as f64 * px_to_mm;
-    for r in words_to_runs(&sideways.words, px_to_mm) {
+    for r in words_to_runs(&sideways, px_to_mm) {
         // Turned picture (x', y') is the page's (y', H - x').
         let bbox = BBox {
             x0: r.bbox.y0,
@@ -97,6 +97,96 @@ pub fn ocr_runs(binary: &GrayImage, cfg: &OcrConfig, strip: bool) -> Result<(Vec
         });
     }
     Ok((runs, chars))
+}
+
+const TICKS: &[char] = &['|', '/', '\\', '!', '`', '_', '~', '-', '.', ',', ':', ';'];
+
+fn is_number(t: &str) -> bool {
+    t.chars().next().is_some_and(|c| c.is_ascii_digit())
+        && t.chars()
+            .all(|c| c.is_ascii_digit() || c == ',' || c == '.')
+}
+
+/// Dimension values in a chain are short numbers between tick marks, which the general
+/// reading turns into letters ("60" as "so") or cuts ("120" as "12"). A short word on the
+/// line of a confident number, that is not a number itself or is a doubtful one, is read
+/// again as digits only; the new reading replaces it when it is a number.
+fn reread(img: &GrayImage, mut words: Vec<OcrWord>, cfg: &OcrConfig) -> Result<Vec<OcrWord>> {
+    let core = |w: &OcrWord| w.text.trim_matches(TICKS).to_string();
+    let sure: Vec<usize> = (0..words.len())
+        .filter(|&i| is_number(&core(&words[i])) && words[i].confidence >= 0.85)
+        .collect();
+    // Each doubtful word with the confident number on its line, whose height bounds the
+    // new reading (extension lines and ticks above and below make the word's box tall).
+    let doubtful: Vec<(usize, usize)> = (0..words.len())
+        .filter_map(|i| {
+            let w = &words[i];
+            let t = core(w);
+            let n = t.chars().count();
+            // "5m" on a scale bar, "m²" after a surface: units are not digits to fix.
+            let unit = t.ends_with('m') && t.chars().next().is_some_and(|c| c.is_ascii_digit())
+                || (t.starts_with(['m', 'M']) && n <= 3);
+            if n == 0 || n > 6 || unit || (is_number(&t) && w.confidence >= 0.85) {
+                return None;
+            }
+            let h = (w.y1 - w.y0).max(1.0);
+            sure.iter()
+                .copied()
+                .filter(|&j| {
+                    let o = &words[j];
+                    j != i
+                        && o.y1.min(w.y1) - o.y0.max(w.y0) >= 0.5 * h.min(o.y1 - o.y0)
+                        && (o.x0 - w.x1).max(w.x0 - o.x1) < 15.0 * h.min(o.y1 - o.y0).max(1.0)
+                })
+                .min_by(|&a, &b| {
+                    let d = |o: &OcrWord| (o.x0 - w.x1).max(w.x0 - o.x1);
+                    d(&words[a]).total_cmp(&d(&words[b]))
+                })
+                .map(|j| (i, j))
+        })
+        .collect();
+    let boxes: Vec<[u32; 4]> = doubtful
+        .iter()
+        .map(|&(i, j)| {
+            let (w, o) = (&words[i], &words[j]);
+            let (y0, y1) = (w.y0.max(o.y0 - 2.0), w.y1.min(o.y1 + 2.0));
+            [
+                w.x0 as u32,
+                y0.max(0.0) as u32,
+                w.x1.ceil() as u32,
+                y1.ceil() as u32,
+            ]
+        })
+        .collect();
+    // The word's own box next: a value whose neighbour sits a little higher is cut by the
+    // first; the surer reading wins.
+    let own: Vec<[u32; 4]> = doubtful
+        .iter()
+        .map(|&(i, _)| {
+            let w = &words[i];
+            [
+                w.x0 as u32,
+                w.y0 as u32,
+                w.x1.ceil() as u32,
+                w.y1.ceil() as u32,
+            ]
+        })
+        .collect();
+    let tight = ocr::read_numbers(img, &boxes, cfg)?;
+    let loose = ocr::read_numbers(img, &own, cfg)?;
+    for ((&(i, _), a), b) in doubtful.iter().zip(tight).zip(loose) {
+        let best = match (a, b) {
+            (Some(a), Some(b)) => Some(if b.1 > a.1 { b } else { a }),
+            (a, b) => a.or(b),
+        };
+        if let Some((text, conf)) = best
+            && conf >= 0.5
+        {
+            words[i].text = text;
+            words[i].confidence = conf.max(0.6);
+        }
+    }
+    Ok(words)
 }
 
 /// Intersection over the smaller box's area.
