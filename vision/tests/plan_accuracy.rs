@@ -253,14 +253,9 @@ fn outlined_text_is_read_by_ocr() {
     assert_eq!(score.windows.0, score.windows.1);
 }
 
-/// The scan targets are not met yet (see the issue notes: scan vectorisation misses door
-/// arcs and breaks hatched walls); run with `--ignored` to measure where it stands.
-#[test]
-#[ignore = "scan vectorisation does not meet the issue's targets yet; cargo test --release -p chantier-vision --test plan_accuracy -- --ignored"]
-fn scans_meet_the_accuracy_targets() {
-    if !ocr_available() {
-        return;
-    }
+/// Every generated scan (150-300 dpi, turned up to 2°, blurred and noisy) read as a user's
+/// picture would be, scored against its truth.
+fn score_scans() -> Score {
     let plans = groundtruth::corpus();
     let mut score = Score::default();
     for (index, dpi, degrade) in groundtruth::scans() {
@@ -283,6 +278,41 @@ fn scans_meet_the_accuracy_targets() {
         score.add(&plan.truth.for_scan(dpi, &degrade), &reading.pages[0]);
     }
     score.report("scans");
+    score
+}
+
+/// Where scan reading stands today, held so it only moves up: the issue's targets (the
+/// ignored test below) are not all met yet. Measured on the 9 scans: scale 9/9, rooms
+/// 92 % recall and 100 % precision, dimensions 81 % and 93 %, doors 68 for 64, windows
+/// 41 of 61, wall length within 3-12 % on most sheets (41 % on the worst).
+#[test]
+fn scans_hold_todays_accuracy() {
+    if !ocr_available() {
+        return;
+    }
+    let score = score_scans();
+    assert_eq!(score.scales_found, score.pages, "scale on every page");
+    assert!(score.rooms_recall() >= 0.90 && score.rooms_precision() >= 0.97);
+    assert!(score.dims_recall() >= 0.78 && score.dims_precision() >= 0.90);
+    assert!(score.worst_wall() <= 0.5, "wall length within 50 %");
+    let (t, r) = score.doors;
+    assert!(
+        (r as f64 - t as f64).abs() <= 0.1 * t as f64,
+        "doors within 10 %"
+    );
+    let (t, r) = score.windows;
+    assert!(r <= t && r as f64 >= 0.6 * t as f64, "windows: {r} of {t}");
+}
+
+/// The issue's targets on scans; not all met yet (short dimension values between ticks,
+/// window symbols and hatched walls on scans): run with `--ignored` to see where it stands.
+#[test]
+#[ignore = "scan reading does not meet all the issue's targets yet; cargo test --release -p chantier-vision --test plan_accuracy -- --ignored"]
+fn scans_meet_the_accuracy_targets() {
+    if !ocr_available() {
+        return;
+    }
+    let score = score_scans();
     assert_eq!(score.scales_found, score.pages, "scale on every page");
     assert!(score.rooms_recall() >= 0.97 && score.rooms_precision() >= 0.97);
     assert!(score.dims_recall() >= 0.97 && score.dims_precision() >= 0.97);

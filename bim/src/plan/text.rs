@@ -119,7 +119,12 @@ pub struct DimValue {
 }
 
 static DIM_IMPERIAL: LazyLock<Regex> = LazyLock::new(|| {
-    Regex::new(r#"^(\d{1,4})\s*'\s*(?:-\s*)?(?:(\d{1,2})(?:\s+(\d+)/(\d+))?\s*")?$"#).unwrap()
+    // OCR reads the dash between feet and inches as a point now and then ("9'.0\""), and
+    // a foot mark followed by the dash as a colon ("19:-8\"").
+    Regex::new(
+        r#"^(\d{1,4})\s*(?:'\s*(?:[-.–]\s*)?|:\s*-\s*)(?:(\d{1,2})(?:\s+(\d+)/(\d+))?\s*")?$"#,
+    )
+    .unwrap()
 });
 static DIM_INCHES: LazyLock<Regex> =
     LazyLock::new(|| Regex::new(r#"^(\d{1,3})(?:\s+(\d+)/(\d+))?\s*"$"#).unwrap());
@@ -275,6 +280,9 @@ mod tests {
         assert_eq!(m("2.40 m"), Some(2.4));
         assert_eq!(m("350"), Some(3.5));
         assert_eq!(m("12'-6\""), Some(3.81));
+        assert_eq!(m("9'.0\""), Some(2.7432));
+        assert_eq!(m("19:-8\""), m("19'-8\""));
+        assert_eq!(m("19:8"), None);
         assert_eq!(m("4'0\""), Some(1.2192));
         assert_eq!(m("3'- 6\""), Some(1.0668));
         assert_eq!(m("58'-5\""), Some(17.8054));
