@@ -111,7 +111,8 @@ pub fn analyse(page: &PlanPage) -> PageTakeoff {
                 .map(|(_, seg)| *seg)
                 .collect();
             let w = walls::find(&faces, &wall_zones, &WallOptions::new(s));
-            o.extend(openings::windows(&page.segments, &w, &zones, s));
+            let end_tol_mm = if raster { 0.6 } else { 0.0 };
+            o.extend(openings::windows(&page.segments, &w, &zones, s, end_tol_mm));
             (w, o)
         }
         None => {

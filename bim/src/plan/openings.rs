@@ -114,11 +114,14 @@ fn fit_arc(pts: &[Pt]) -> Option<(Pt, f64, f64)> {
 
 /// Windows: groups of three or more parallel lines of one length, evenly spread across a
 /// wall's thickness on its axis.
+/// `end_tol_mm` is how far on paper the ends of one symbol's lines may differ beyond 3 cm
+/// at the scale: a scan's strokes end a pixel or two apart.
 pub fn windows(
     segments: &[Segment],
     walls: &[Wall],
     excluded: &[BBox],
     scale: f64,
+    end_tol_mm: f64,
 ) -> Vec<Opening> {
     let k = 1000.0 / scale;
     let lines: Vec<&Segment> = segments
@@ -161,7 +164,7 @@ pub fn windows(
         }
         cands.sort_by(|a, b| a.2.total_cmp(&b.2).then(a.1.total_cmp(&b.1)));
         // Lines sharing their ends make one symbol.
-        let tol = 0.03 * k;
+        let tol = (0.03 * k).max(end_tol_mm);
         let mut taken = vec![false; cands.len()];
         for i in 0..cands.len() {
             if taken[i] {

@@ -77,6 +77,40 @@ pub fn vectorize(
         || strokes(&mask, &gray_t, w, h, &p, &levels),
         || strokes(&mask_t, gray.as_raw(), h, w, &p, &levels),
     );
+    // A filled wall read the other way is cut into short pieces as long as the wall is
+    // thick (noise and grey fills break it where a clean fill would be one band too wide to
+    // keep): a stroke lying wholly inside a band of the other direction is such a cut.
+    let tol = 2.0;
+    let bands = |list: &[Stroke]| -> Vec<[f64; 4]> {
+        list.iter()
+            .filter(|s| s.ink_mm >= BAND_INK_MM)
+            .map(|s| {
+                let lo = s.top0.min(s.top1);
+                let hi = s.bot0.max(s.bot1);
+                [s.start, s.end, lo, hi]
+            })
+            .collect()
+    };
+    let (row_bands, col_bands) = (bands(&rows), bands(&cols));
+    // `across` bands are [along0, along1, across0, across1] in their own direction; a stroke
+    // of the other direction runs along their across axis.
+    let inside = |s: &Stroke, across: &[[f64; 4]]| {
+        let (lo, hi) = (
+            s.c0.min(s.c1) - s.thick / 2.0,
+            s.c0.max(s.c1) + s.thick / 2.0,
+        );
+        across.iter().any(|b| {
+            s.start >= b[2] - tol && s.end <= b[3] + tol && lo >= b[0] - tol && hi <= b[1] + tol
+        })
+    };
+    let rows: Vec<Stroke> = rows
+        .into_iter()
+        .filter(|s| !inside(s, &col_bands))
+        .collect();
+    let cols: Vec<Stroke> = cols
+        .into_iter()
+        .filter(|s| !inside(s, &row_bands))
+        .collect();
     let mut segments = Vec::new();
     let mut path = 0u32;
     // Thin strokes: (index in `segments`, horizontal, index in its list).
