@@ -405,7 +405,7 @@ const MIN_INK: u64 = 12;
 /// paper and ink (0 on a binarised page), but never above mid-grey, so a blank page's
 /// noise is not ink.
 fn ink_level(img: &GrayImage) -> u8 {
-    imageproc::contrast::otsu_level(img).min(160)
+    prepare::otsu_level(img).min(160)
 }
 
 fn sort_words(words: &mut [OcrWord]) {

@@ -2,7 +2,6 @@
 //! grey (yellowed paper, shadows along folds, faint pencil-grey print) into black on white.
 
 use image::{GrayImage, Luma};
-use imageproc::contrast::otsu_level;
 use imageproc::filter::box_filter;
 use imageproc::geometric_transformations::{Border, Interpolation, rotate_about_center};
 use rayon::prelude::*;
@@ -72,6 +71,42 @@ const SKEW_POINTS: usize = 300_000;
 /// imageproc's `rotate_about_center` turns for a positive angle; 0 when the page has too
 /// little ink to tell. Meant for scans up to about ±5° off.
 ///
+/// Otsu's threshold between ink and paper: the level that best splits the histogram in two
+/// (pixels at or below it on one side). Sums are kept in 64 bits: an A1 sheet at 300 dpi
+/// has 70 million pixels, and `imageproc::contrast::otsu_level` multiplies level by count
+/// in 32 bits, which wraps there (a wrong level in release builds, a panic in debug).
+pub(crate) fn otsu_level(img: &GrayImage) -> u8 {
+    let mut hist = [0u64; 256];
+    for p in img.as_raw() {
+        hist[*p as usize] += 1;
+    }
+    let total: u64 = hist.iter().sum();
+    let sum: f64 = hist
+        .iter()
+        .enumerate()
+        .map(|(t, &n)| t as f64 * n as f64)
+        .sum();
+    let (mut back_n, mut back_sum) = (0u64, 0f64);
+    let (mut best, mut best_var) = (0u8, 0f64);
+    for (t, &n) in hist.iter().enumerate() {
+        back_n += n;
+        if back_n == 0 {
+            continue;
+        }
+        let fore_n = total - back_n;
+        if fore_n == 0 {
+            break;
+        }
+        back_sum += t as f64 * n as f64;
+        let diff = back_sum / back_n as f64 - (sum - back_sum) / fore_n as f64;
+        let var = back_n as f64 * fore_n as f64 * diff * diff;
+        if var > best_var {
+            (best, best_var) = (t as u8, var);
+        }
+    }
+    best
+}
+
 /// Projection profiles: text lines, walls and dimension lines make the count of ink pixels
 /// per row sharply peaked when the rows follow them. On a downscaled copy, the angle whose
 /// profile changes most sharply from row to row (sum of squared differences) wins; a
@@ -221,6 +256,29 @@ pub(crate) fn unskew_point(x: f32, y: f32, width: u32, height: u32, angle_deg: f
 
 #[cfg(test)]
 mod tests {
+
+    /// Same level as imageproc's where its sums fit in 32 bits, and a sensible one on a
+    /// sheet large enough to overflow them.
+    #[test]
+    fn otsu_matches_imageproc_and_survives_large_sheets() {
+        let small = GrayImage::from_fn(300, 200, |x, y| {
+            image::Luma([if (x / 7 + y / 5) % 4 == 0 {
+                30 + (x % 20) as u8
+            } else {
+                220 + (y % 30) as u8
+            }])
+        });
+        assert_eq!(otsu_level(&small), imageproc::contrast::otsu_level(&small));
+        let mut big = GrayImage::from_pixel(6000, 4000, image::Luma([250]));
+        for y in 1000..1100 {
+            for x in 0..6000 {
+                big.put_pixel(x, y, image::Luma([20]));
+            }
+        }
+        let level = otsu_level(&big);
+        assert!((20..250).contains(&level), "{level}");
+    }
+
     use super::*;
     use imageproc::drawing::draw_filled_rect_mut;
     use imageproc::rect::Rect;
