@@ -258,7 +258,14 @@ fn outlined_text_is_read_by_ocr() {
 fn score_scans() -> Score {
     let plans = groundtruth::corpus();
     let mut score = Score::default();
-    for (index, dpi, degrade) in groundtruth::scans() {
+    // `PLAN_SCANS=0,3` reads only those scans (by their place in the list), to look at one.
+    let only: Option<Vec<usize>> = std::env::var("PLAN_SCANS")
+        .ok()
+        .map(|v| v.split(',').filter_map(|n| n.trim().parse().ok()).collect());
+    for (n, (index, dpi, degrade)) in groundtruth::scans().into_iter().enumerate() {
+        if only.as_ref().is_some_and(|o| !o.contains(&n)) {
+            continue;
+        }
         let plan = &plans[index];
         let img = groundtruth::degrade(&groundtruth::render(plan, dpi), &degrade);
         let mut png = Vec::new();
@@ -282,9 +289,10 @@ fn score_scans() -> Score {
 }
 
 /// Where scan reading stands today, held so it only moves up: the targets (the
-/// ignored test below) are not all met yet. Measured on the 9 scans: scale 9/9, rooms
-/// 92 % recall and 100 % precision, dimensions 82 % and 93 %, doors 68 for 64, windows
-/// 45 of 61, wall length by thickness within 12.4 % on the worst sheet.
+/// ignored test below) are not all met yet. Measured on the 9 scans: scale 9/9, wall length
+/// by thickness within 1.1 % on the worst sheet, doors 62 of 64, windows 59 of 61 (the
+/// walls, doors and windows targets are met); rooms 92 % recall and 100 % precision,
+/// dimensions 83 % and 92 % (not met yet).
 #[test]
 fn scans_hold_todays_accuracy() {
     if !ocr_available() {
@@ -294,18 +302,22 @@ fn scans_hold_todays_accuracy() {
     assert_eq!(score.scales_found, score.pages, "scale on every page");
     assert!(score.rooms_recall() >= 0.90 && score.rooms_precision() >= 0.97);
     assert!(score.dims_recall() >= 0.80 && score.dims_precision() >= 0.90);
-    assert!(score.worst_wall() <= 0.15, "wall length within 15 %");
-    let (t, r) = score.doors;
+    assert!(score.worst_wall() <= 0.02, "wall length within 2 %");
+    let within = |(t, r): (usize, usize)| (r as f64 - t as f64).abs() <= 0.05 * t as f64;
     assert!(
-        (r as f64 - t as f64).abs() <= 0.1 * t as f64,
-        "doors within 10 %"
+        within(score.doors),
+        "door count within 5 %: {:?}",
+        score.doors
     );
-    let (t, r) = score.windows;
-    assert!(r <= t && r as f64 >= 0.7 * t as f64, "windows: {r} of {t}");
+    assert!(
+        within(score.windows),
+        "window count within 5 %: {:?}",
+        score.windows
+    );
 }
 
-/// The targets on scans; not all met yet (short dimension values between ticks,
-/// window symbols and hatched walls on scans): run with `--ignored` to see where it stands.
+/// The targets on scans; not all met yet (room surfaces and short dimension values
+/// that OCR misreads): run with `--ignored` to see where it stands.
 #[test]
 #[ignore = "scan reading does not meet all the issue's targets yet; cargo test --release -p chantier-vision --test plan_accuracy -- --ignored"]
 fn scans_meet_the_accuracy_targets() {

@@ -110,7 +110,9 @@ pub fn analyse(page: &PlanPage) -> PageTakeoff {
                 })
                 .map(|(_, seg)| *seg)
                 .collect();
-            let w = walls::find(&faces, &wall_zones, &WallOptions::new(s));
+            let opt = WallOptions::new(s);
+            let door_boxes: Vec<BBox> = o.iter().map(|d| d.bbox).collect();
+            let w = walls::tidy(walls::find(&faces, &wall_zones, &opt), &door_boxes, &opt);
             let end_tol_mm = if raster { 0.6 } else { 0.0 };
             o.extend(openings::windows(&page.segments, &w, &zones, s, end_tol_mm));
             (w, o)

@@ -247,26 +247,32 @@ fn bars(texts: &[TextRun], segments: &[Segment]) -> Vec<Bar> {
         let first = a0 + k * v;
         let last = a0 + k * seq.last().map_or(v, |l| l.1);
         let span_len = last - first;
-        let drawn = segments.iter().any(|sg| {
-            let rel = |p: super::page::Pt| {
-                let (dx, dy) = (p.x - c0.0, p.y - c0.1);
-                (dx * ux + dy * uy, -dx * uy + dy * ux)
-            };
-            let (sa, oa) = rel(sg.a);
-            let (sb, ob) = rel(sg.b);
-            (oa - ob).abs() < 0.1 * zero.size_mm
-                && oa.abs() < 4.0 * zero.size_mm
-                && sa.min(sb) <= first + 0.1 * span_len
-                && sa.max(sb) >= last - 0.1 * span_len
-        });
+        let drawn: Vec<&Segment> = segments
+            .iter()
+            .filter(|sg| {
+                let rel = |p: super::page::Pt| {
+                    let (dx, dy) = (p.x - c0.0, p.y - c0.1);
+                    (dx * ux + dy * uy, -dx * uy + dy * ux)
+                };
+                let (sa, oa) = rel(sg.a);
+                let (sb, ob) = rel(sg.b);
+                (oa - ob).abs() < 0.1 * zero.size_mm
+                    && oa.abs() < 4.0 * zero.size_mm
+                    && sa.min(sb) <= first + 0.1 * span_len
+                    && sa.max(sb) >= last - 0.1 * span_len
+            })
+            .collect();
         // A bar is compact: a few centimetres of paper, not labels across a sheet.
-        if !drawn || span_len > 40.0 * zero.size_mm {
+        if drawn.is_empty() || span_len > 40.0 * zero.size_mm {
             continue;
         }
         let seq: Vec<(usize, f64, f64, Option<&'static str>)> = seq[1..].to_vec();
         let unit = seq.iter().find_map(|s| s.3);
         used[i] = true;
-        let mut bbox = zero.bbox;
+        // The box holds the drawn bar too: its lines are not walls.
+        let mut bbox = drawn
+            .iter()
+            .fold(zero.bbox, |b, sg| b.union(BBox::from_points([sg.a, sg.b])));
         let mut text = zero.text.clone();
         for s in &seq {
             used[s.0] = true;

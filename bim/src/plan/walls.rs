@@ -275,3 +275,126 @@ fn close_corners(mut runs: Vec<Run>, dirs: &[f64]) -> Vec<Run> {
     }
     runs
 }
+
+/// Second pass over the walls found, with the doors known: a partition whose end stops
+/// short of a wall across it, with a door in between, runs on to that wall's face (its
+/// length includes the door, as a drawing is measured); and a piece shorter than it is
+/// thick, or lying wholly inside the body of a wall across it (the two faces of a
+/// partition where it meets that wall), is not a wall, nor is one that meets no other.
+pub fn tidy(walls: Vec<Wall>, doors: &[BBox], opt: &WallOptions) -> Vec<Wall> {
+    let k = 1000.0 / opt.scale;
+    let unit = |w: &Wall| {
+        let (dx, dy) = (w.b.x - w.a.x, w.b.y - w.a.y);
+        let l = dx.hypot(dy).max(1e-9);
+        (dx / l, dy / l)
+    };
+    // Position of `p` in `q`'s frame: along its axis from `q.a`, and across it.
+    let local = |q: &Wall, p: Pt| {
+        let (ux, uy) = unit(q);
+        let (px, py) = (p.x - q.a.x, p.y - q.a.y);
+        (px * ux + py * uy, -px * uy + py * ux)
+    };
+    let square = |a: &Wall, b: &Wall| {
+        let (u, v) = (unit(a), unit(b));
+        (u.0 * v.0 + u.1 * v.1).abs() < 0.05
+    };
+    let inside = |w: &Wall, q: &Wall| {
+        let t = q.thickness_m * k;
+        let len = q.a.dist(q.b);
+        w.a.dist(w.b) <= 1.5 * t
+            && [w.a, w.b].iter().all(|&p| {
+                let (s, o) = local(q, p);
+                o.abs() <= 0.6 * t && s >= -0.6 * t && s <= len + 0.6 * t
+            })
+    };
+    let kept: Vec<Wall> = walls
+        .iter()
+        .filter(|w| w.length_m >= w.thickness_m)
+        .filter(|w| !walls.iter().any(|q| square(w, q) && inside(w, q)))
+        .copied()
+        .collect();
+    // Distance between two walls' axes (segments), on the paper.
+    let apart = |a: &Wall, b: &Wall| {
+        let seg_pt = |p: Pt, q: &Wall| {
+            let (dx, dy) = (q.b.x - q.a.x, q.b.y - q.a.y);
+            let l2 = (dx * dx + dy * dy).max(1e-12);
+            let t = (((p.x - q.a.x) * dx + (p.y - q.a.y) * dy) / l2).clamp(0.0, 1.0);
+            p.dist(Pt::new(q.a.x + t * dx, q.a.y + t * dy))
+        };
+        seg_pt(a.a, b)
+            .min(seg_pt(a.b, b))
+            .min(seg_pt(b.a, a))
+            .min(seg_pt(b.b, a))
+    };
+    // A wall that meets no other is a drawn bar or a frame, not part of a building: a
+    // scale bar whose labels OCR missed has two long parallel edges a wall's thickness apart.
+    let kept: Vec<Wall> = kept
+        .iter()
+        .filter(|w| {
+            kept.iter().any(|q| {
+                !std::ptr::eq(*w, q)
+                    && apart(w, q) <= (w.thickness_m + q.thickness_m) * k / 2.0 + 0.3 * k
+            })
+        })
+        .copied()
+        .collect();
+    let mut out = kept.clone();
+    for w in out.iter_mut() {
+        let (ux, uy) = unit(w);
+        for end in [0, 1] {
+            let (p, dir) = if end == 0 {
+                (w.a, (-ux, -uy))
+            } else {
+                (w.b, (ux, uy))
+            };
+            // The nearest wall across, ahead of this end within an opening's width.
+            // (gap to its face, half its thickness when the end meets it at its end: a
+            // corner, closed to the axes as `close_corners` does).
+            let target = kept
+                .iter()
+                .filter(|q| square(w, q))
+                .filter_map(|q| {
+                    let (s, o) = local(q, p);
+                    let len = q.a.dist(q.b);
+                    let t = q.thickness_m * k;
+                    if s < -t || s > len + t {
+                        return None;
+                    }
+                    // Distance to q's near face, going `dir`.
+                    let (qx, qy) = unit(q);
+                    let toward = -(dir.0 * -qy + dir.1 * qx) * o.signum();
+                    let gap = o.abs() - t / 2.0;
+                    // An end inside q's body is at q, whichever side of its axis.
+                    if gap <= 0.3 * k {
+                        return Some((gap.max(0.0), 0.0));
+                    }
+                    let corner = if s < t || s > len - t { t / 2.0 } else { 0.0 };
+                    (toward > 0.9).then_some((gap, corner))
+                })
+                .min_by(|a, b| a.0.total_cmp(&b.0));
+            // Already at a wall, or too far from the next one for a door.
+            let Some((gap, corner)) =
+                target.filter(|&(g, _)| g > 0.3 * k && g <= opt.max_opening_m * k)
+            else {
+                continue;
+            };
+            let face = Pt::new(p.x + dir.0 * gap, p.y + dir.1 * gap);
+            // A door in the gap: its symbol reaches the axis between the end and the face.
+            let probe = BBox::from_points([p, face]).grow(w.thickness_m * k + 0.5);
+            let door = doors
+                .iter()
+                .any(|d| d.x0 < probe.x1 && d.x1 > probe.x0 && d.y0 < probe.y1 && d.y1 > probe.y0);
+            if !door {
+                continue;
+            }
+            let to = Pt::new(face.x + dir.0 * corner, face.y + dir.1 * corner);
+            if end == 0 {
+                w.a = to;
+            } else {
+                w.b = to;
+            }
+        }
+        w.length_m = w.a.dist(w.b) / k;
+    }
+    out
+}

@@ -284,8 +284,14 @@ fn read_image(bytes: &[u8], opts: &PlanOptions) -> Result<PlanReading> {
             "the picture does not give its resolution; {dpi} dpi assumed for the page size"
         ));
     }
-    // An image's paper size is a guess; the scale bar, when there is one, knows better.
-    if let Some(factor) = bar_calibration(&takeoff) {
+    // An image's paper size is a guess; the scale bar, when there is one, may know better:
+    // unless the picture gives its resolution, or the guess is a standard sheet and the
+    // bar's is not (then the bar was drawn for another scale, which the page warns of).
+    let calibration = bar_calibration(&takeoff).filter(|&f| {
+        let off = |k: f64| paper_misfit(page.width_mm * k, page.height_mm * k);
+        image_dpi(bytes).is_none() && (off(1.0) > 0.03 || off(f) < off(1.0))
+    });
+    if let Some(factor) = calibration {
         let mut page = page;
         page.scale_by(factor);
         takeoff = analyse(&page);
@@ -317,6 +323,33 @@ fn bar_calibration(t: &PageTakeoff) -> Option<f64> {
     let bar = t.scale_findings.iter().find(|f| f.source == "bar")?.scale;
     let factor = written / bar;
     ((factor - 1.0).abs() > 0.02 && (0.25..=4.0).contains(&factor)).then_some(factor)
+}
+
+/// How far a page is from the nearest standard drawing sheet (ISO A0 to A4, ANSI A to E,
+/// ARCH A to E), relative, either way round.
+fn paper_misfit(w_mm: f64, h_mm: f64) -> f64 {
+    const SHEETS: [(f64, f64); 15] = [
+        (1189.0, 841.0),
+        (841.0, 594.0),
+        (594.0, 420.0),
+        (420.0, 297.0),
+        (297.0, 210.0),
+        (279.4, 215.9),
+        (431.8, 279.4),
+        (558.8, 431.8),
+        (863.6, 558.8),
+        (1117.6, 863.6),
+        (304.8, 228.6),
+        (457.2, 304.8),
+        (609.6, 457.2),
+        (914.4, 609.6),
+        (1219.2, 914.4),
+    ];
+    let (long, short) = (w_mm.max(h_mm), w_mm.min(h_mm));
+    SHEETS
+        .iter()
+        .map(|&(l, s)| ((long - l).abs() / l).max((short - s).abs() / s))
+        .fold(f64::INFINITY, f64::min)
 }
 
 /// Resolution from a PNG pHYs chunk or a JPEG JFIF header.

@@ -38,7 +38,14 @@ pub fn page_from_scan(
         PageSource::Raster,
     );
     let empty = texts.is_empty();
-    let boxes: Vec<BBox> = texts.iter().map(|t| t.bbox).collect();
+    // Only words read with some confidence are left out of the drawing: OCR also reads
+    // "words" into the speckle of grey fills and between window lines, with low
+    // confidence, and cutting those out breaks walls and windows.
+    let boxes: Vec<BBox> = texts
+        .iter()
+        .filter(|t| t.confidence >= 0.7)
+        .map(|t| t.bbox)
+        .collect();
     page.texts = texts;
     page.text_chars = chars;
     let (segments, curves) = vectorize(&binary, img, px_to_mm, &boxes);

@@ -62,12 +62,33 @@ pub fn vectorize(
         .map(|&g| u8::from((g as f32) < fill))
         .collect();
     let px = |v: f64| (v / px_to_mm).max(0.0) as usize;
+    let reach = (0.4 / px_to_mm).ceil() as usize;
+    // OCR reads words into the speckle of grey wall fills and between window lines: a
+    // box that a line runs right through, in one side and out the other, or that is
+    // ringed with ink for more than a third, is not a word (words stand on paper).
+    let crossed = |mask: &[u8], x0: usize, x1: usize, y0: usize, y1: usize| {
+        let (xa, xb) = (x0.saturating_sub(reach), (x1 + reach).min(w - 1));
+        let (ya, yb) = (y0.saturating_sub(reach), (y1 + reach).min(h - 1));
+        let through = (y0..y1).any(|y| mask[y * w + xa..=y * w + xb].iter().all(|&m| m != 0))
+            || (x0..x1).any(|x| (ya..=yb).all(|y| mask[y * w + x] != 0));
+        let ring = (xa..=xb)
+            .flat_map(|x| [(x, ya), (x, yb)])
+            .chain((ya..=yb).flat_map(|y| [(xa, y), (xb, y)]));
+        let (mut inked, mut all) = (0usize, 0usize);
+        for (x, y) in ring {
+            all += 1;
+            inked += usize::from(mask[y * w + x] != 0);
+        }
+        through || inked * 3 > all
+    };
     for b in text {
         let (x0, x1) = (px(b.x0).min(w), (px(b.x1) + 1).min(w));
-        for y in px(b.y0).min(h)..(px(b.y1) + 1).min(h) {
-            if x0 < x1 {
-                mask[y * w + x0..y * w + x1].fill(0);
-            }
+        let (y0, y1) = (px(b.y0).min(h), (px(b.y1) + 1).min(h));
+        if x0 >= x1 || y0 >= y1 || crossed(&mask, x0, x1, y0, y1) {
+            continue;
+        }
+        for y in y0..y1 {
+            mask[y * w + x0..y * w + x1].fill(0);
         }
     }
     let mask_t = transpose(&mask, w, h);
@@ -83,7 +104,8 @@ pub fn vectorize(
     let tol = 2.0;
     let bands = |list: &[Stroke]| -> Vec<[f64; 4]> {
         list.iter()
-            .filter(|s| s.ink_mm >= BAND_INK_MM)
+            // A band shorter than it is thick is itself a cut through a wall the other way.
+            .filter(|s| s.ink_mm >= BAND_INK_MM && s.end - s.start >= 1.5 * s.thick)
             .map(|s| {
                 let lo = s.top0.min(s.top1);
                 let hi = s.bot0.max(s.bot1);
@@ -92,8 +114,6 @@ pub fn vectorize(
             .collect()
     };
     let (row_bands, col_bands) = (bands(&rows), bands(&cols));
-    // `across` bands are [along0, along1, across0, across1] in their own direction; a stroke
-    // of the other direction runs along their across axis.
     let inside = |s: &Stroke, across: &[[f64; 4]]| {
         let (lo, hi) = (
             s.c0.min(s.c1) - s.thick / 2.0,
@@ -231,6 +251,8 @@ const ARC_POINTS: usize = 16;
 /// Samples checked along a swing, and the share that must find a thin arc.
 const ARC_SAMPLES: usize = 30;
 const ARC_COVER: f64 = 0.8;
+/// Most of a circle inside a swing that may find ink (text, a crossing line).
+const MAX_INNER_COVER: f64 = 0.4;
 
 /// A found swing: hinge (px), radius (px), start angle, turn (+1 or -1) and score.
 type Swing = ((f64, f64), f64, f64, f64, f64);
@@ -257,36 +279,48 @@ fn swing(
     let clear = tol + (0.3 / px_to_mm).max(2.0);
     let mut best: Option<Swing> = None;
     let (r0, r1) = ((0.7 * len).floor() as i64, (len + tol).ceil() as i64);
+    // Samples of the quarter circle of radius `r` about `hinge` turning `turn` that find
+    // ink within `tol` of it, and of those how many find paper `clear` beyond on both sides.
+    let ring = |hinge: (f64, f64), r: f64, turn: f64| {
+        let mut hits = 0usize;
+        let mut thin = 0usize;
+        for j in 0..ARC_SAMPLES {
+            // Skip the ends, where the leaf and the jamb are.
+            let f = 0.06 + 0.88 * (j as f64 + 0.5) / ARC_SAMPLES as f64;
+            let a = a0 + turn * std::f64::consts::FRAC_PI_2 * f;
+            let (c, s) = (a.cos(), a.sin());
+            let p = |d: f64| (hinge.0 + (r + d) * c, hinge.1 + (r + d) * s);
+            let steps = tol.ceil() as i64;
+            let hit = (0..=steps)
+                .flat_map(|d| [d, -d])
+                .map(|d| (d as f64).clamp(-tol, tol))
+                .find(|&d| {
+                    let q = p(d);
+                    ink(q.0, q.1)
+                });
+            if let Some(d) = hit {
+                hits += 1;
+                let (o, i) = (p(d + clear), p(d - clear));
+                if !ink(o.0, o.1) && !ink(i.0, i.1) {
+                    thin += 1;
+                }
+            }
+        }
+        (hits as f64 / ARC_SAMPLES as f64, thin)
+    };
     for turn in [1.0, -1.0] {
         for ri in r0..=r1 {
             let r = ri as f64;
             let hinge = (tip.0 + r * ux, tip.1 + r * uy);
-            let mut hits = 0usize;
-            let mut thin = 0usize;
-            for j in 0..ARC_SAMPLES {
-                // Skip the ends, where the leaf and the jamb are.
-                let f = 0.06 + 0.88 * (j as f64 + 0.5) / ARC_SAMPLES as f64;
-                let a = a0 + turn * std::f64::consts::FRAC_PI_2 * f;
-                let (c, s) = (a.cos(), a.sin());
-                let p = |d: f64| (hinge.0 + (r + d) * c, hinge.1 + (r + d) * s);
-                let steps = tol.ceil() as i64;
-                let hit = (0..=steps)
-                    .flat_map(|d| [d, -d])
-                    .map(|d| (d as f64).clamp(-tol, tol))
-                    .find(|&d| {
-                        let q = p(d);
-                        ink(q.0, q.1)
-                    });
-                if let Some(d) = hit {
-                    hits += 1;
-                    let (o, i) = (p(d + clear), p(d - clear));
-                    if !ink(o.0, o.1) && !ink(i.0, i.1) {
-                        thin += 1;
-                    }
-                }
-            }
-            let cover = hits as f64 / ARC_SAMPLES as f64;
+            let (cover, thin) = ring(hinge, r, turn);
             if cover < ARC_COVER || (thin as f64) < 0.6 * ARC_SAMPLES as f64 {
+                continue;
+            }
+            // A swing is ink on one circle and paper inside it: on a noisy scan specks
+            // within a pixel or two of any circle pass the test above, and they pass it
+            // as well on a smaller circle about the same hinge.
+            let inner = r - (4.0 * tol).max(0.15 * r);
+            if inner > 2.0 * tol && ring(hinge, inner, turn).0 > MAX_INNER_COVER {
                 continue;
             }
             let score = cover + thin as f64 / ARC_SAMPLES as f64 * 0.01;
@@ -359,6 +393,8 @@ impl Levels {
 struct Params {
     min_run: usize,
     gap: usize,
+    /// Widest hole of paper inside ink that is taken for noise, px.
+    hole: usize,
     margin: usize,
     /// Change of ink across (px) that ends a stroke: a window line after a wall face.
     ink_tol: f64,
@@ -370,6 +406,7 @@ impl Params {
         Params {
             min_run: (MIN_RUN_MM / px_to_mm).round().max(4.0) as usize,
             gap: (0.5 / px_to_mm).round().max(2.0) as usize,
+            hole: (0.15 / px_to_mm).round().max(1.0) as usize,
             margin: (0.2 / px_to_mm).round().max(2.0) as usize,
             ink_tol: 0.1 / px_to_mm,
             px_to_mm,
@@ -415,64 +452,47 @@ struct Stroke {
     ink_mm: f64,
 }
 
-/// A stroke being stacked: sums for the least-squares fit of its edges along x.
-#[derive(Debug, Clone, Copy, Default)]
+/// A stroke being stacked: its slices' edges, for a fit of its edges along x.
+#[derive(Debug, Clone, Default)]
 struct Open {
     first: usize,
     last: usize,
     lo: usize,
     hi: usize,
     n: f64,
-    sx: f64,
-    sxx: f64,
-    stop: f64,
-    sxtop: f64,
-    sbot: f64,
-    sxbot: f64,
     sthick: f64,
     sink: f64,
+    /// (x, top, bottom) of each slice.
+    edges: Vec<(u32, u32, u32)>,
 }
 
 impl Open {
     fn add(&mut self, x: usize, lo: usize, hi: usize, ink: f64) {
-        let xf = x as f64;
-        let (top, bot) = (lo as f64, hi as f64 + 1.0);
         self.last = x;
         self.lo = lo;
         self.hi = hi;
         self.n += 1.0;
-        self.sx += xf;
-        self.sxx += xf * xf;
-        self.stop += top;
-        self.sxtop += xf * top;
-        self.sbot += bot;
-        self.sxbot += xf * bot;
-        self.sthick += bot - top;
+        self.sthick += (hi + 1 - lo) as f64;
         self.sink += ink;
+        self.edges.push((x as u32, lo as u32, hi as u32 + 1));
     }
 
     fn thick(&self) -> f64 {
         self.sthick / self.n
     }
 
+    /// Each edge at the median of its slices: a speck glued to an edge or a notch cut by
+    /// a word's box moves a least-squares line, not a median. The sheet is straightened
+    /// and only rows and columns are looked along, so strokes are level.
     fn finish(&self, px_to_mm: f64) -> Stroke {
-        let fit = |s: f64, sx: f64| {
-            let den = self.n * self.sxx - self.sx * self.sx;
-            let slope = if den.abs() > 1e-9 && self.n >= 8.0 {
-                (self.n * sx - self.sx * s) / den
-            } else {
-                0.0
-            };
-            let slope = slope.clamp(-0.01, 0.01);
-            let mean = s / self.n;
-            let xm = self.sx / self.n;
-            (
-                mean + slope * (self.first as f64 - xm),
-                mean + slope * (self.last as f64 + 1.0 - xm),
-            )
+        let fit = |pick: fn(&(u32, u32, u32)) -> u32| {
+            let mut v: Vec<u32> = self.edges.iter().map(pick).collect();
+            let k = v.len() / 2;
+            let (_, m, _) = v.select_nth_unstable(k);
+            (*m as f64, *m as f64)
         };
-        let (top0, top1) = fit(self.stop, self.sxtop);
-        let (bot0, bot1) = fit(self.sbot, self.sxbot);
+        let (top0, top1) = fit(|e| e.1);
+        let (bot0, bot1) = fit(|e| e.2);
         Stroke {
             start: self.first as f64,
             end: self.last as f64 + 1.0,
@@ -488,6 +508,27 @@ impl Open {
     }
 }
 
+/// The end (exclusive) of the run of ink starting at `from`, which goes on across gaps of
+/// up to `hole` pixels: salt noise pierces fills and lines, and two specks a little
+/// apart would otherwise cut a wall body in two along a whole row.
+fn run_end(line: &[u8], from: usize, hole: usize) -> usize {
+    let mut x = from;
+    loop {
+        while x < line.len() && line[x] != 0 {
+            x += 1;
+        }
+        let gap = line[x..]
+            .iter()
+            .take(hole + 1)
+            .take_while(|&&v| v == 0)
+            .count();
+        if gap == 0 || gap > hole || x + gap >= line.len() {
+            return x;
+        }
+        x += gap;
+    }
+}
+
 /// Strokes along the rows of `mask` (`w` x `h`); `gray_t` is the picture transposed.
 fn strokes(mask: &[u8], gray_t: &[u8], w: usize, h: usize, p: &Params, lv: &Levels) -> Vec<Stroke> {
     // Ink on long runs along the rows.
@@ -499,11 +540,10 @@ fn strokes(mask: &[u8], gray_t: &[u8], w: usize, h: usize, p: &Params, lv: &Leve
             while x < w {
                 if row[x] != 0 {
                     let s = x;
-                    while x < w && row[x] != 0 {
-                        x += 1;
-                    }
-                    if x - s >= p.min_run {
-                        dst[s..x].fill(1);
+                    let e = run_end(row, x, p.hole);
+                    x = e;
+                    if e - s >= p.min_run {
+                        dst[s..e].fill(1);
                     }
                 } else {
                     x += 1;
@@ -523,9 +563,7 @@ fn strokes(mask: &[u8], gray_t: &[u8], w: usize, h: usize, p: &Params, lv: &Leve
             while y < h {
                 if col[y] != 0 {
                     let s = y;
-                    while y < h && col[y] != 0 {
-                        y += 1;
-                    }
+                    y = run_end(col, y, p.hole);
                     let (a, b) = (s.saturating_sub(p.margin), (y + p.margin).min(h));
                     let ink: f32 = g[a..b]
                         .iter()
@@ -563,7 +601,12 @@ fn strokes(mask: &[u8], gray_t: &[u8], w: usize, h: usize, p: &Params, lv: &Leve
             match best {
                 Some(i) => {
                     taken[i] = true;
-                    let mut o = open[i];
+                    // Its slices move over; the rest stays for the search above.
+                    let edges = std::mem::take(&mut open[i].edges);
+                    let mut o = Open {
+                        edges,
+                        ..open[i].clone()
+                    };
                     o.add(x, lo, hi, ink);
                     next.push(o);
                 }
