@@ -78,9 +78,11 @@ pub fn analyse(page: &PlanPage) -> PageTakeoff {
     zones.extend(title_block.bbox);
     zones.extend(found.bar_boxes.iter().copied());
     let raster = page.source == PageSource::Raster;
-    let rooms = labels::rooms(&page.texts, &zones, raster.then_some(&page.segments[..]));
+    let mut rooms = labels::rooms(&page.texts, &zones, raster.then_some(&page.segments[..]));
     let mut dim_zones = zones.clone();
     dim_zones.extend(rooms.iter().map(|r| r.bbox));
+    let listed = labels::schedule_rooms(&tables, &rooms);
+    rooms.extend(listed);
     let imperial = found
         .findings
         .iter()

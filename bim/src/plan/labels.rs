@@ -236,3 +236,64 @@ fn dimension_line(r: &TextRun, segments: &[Segment]) -> Option<f64> {
     }
     best.map(|(_, len)| len)
 }
+
+/// Rooms a surface schedule lists that no label on the drawing gave ("TABLEAU DES
+/// SURFACES": name, then surface in the last column): OCR of a poor scan misses labels
+/// that the table, in larger and cleaner type, still gives. Only for a schedule that is
+/// this drawing's (most of its surfaces are on labels here; a whole building's table
+/// beside one level's plan adds nothing), and never its total.
+pub fn schedule_rooms(tables: &[super::tables::Table], found: &[Room]) -> Vec<Room> {
+    let mut out = Vec::new();
+    for t in tables {
+        let lower = t.title.to_lowercase();
+        if !(lower.contains("surface") || lower.contains("area") || lower.contains("schedule")) {
+            continue;
+        }
+        let rows: Vec<(String, f64)> = t
+            .rows
+            .iter()
+            .filter_map(|row| {
+                let last = row.last()?;
+                let value: f64 = last.trim().replace(',', ".").parse().ok()?;
+                let name = if row.len() > 1 {
+                    row[..row.len() - 1].join(" ")
+                } else {
+                    String::new()
+                };
+                let total = name.to_lowercase().contains("total");
+                (value > 0.5 && value < 10_000.0 && !total).then_some((name, value))
+            })
+            .collect();
+        // A total whose label OCR did not put on its row is the sum of the others.
+        let sum: f64 = rows.iter().map(|r| r.1).sum();
+        let rows: Vec<(String, f64)> = rows
+            .iter()
+            .filter(|(_, v)| ((sum - v) - v).abs() > 0.01 * v)
+            .cloned()
+            .collect();
+        if rows.len() < 2 {
+            continue;
+        }
+        let on_labels = |v: f64| found.iter().any(|r| (r.area_m2 - v).abs() < 0.005);
+        let matched = rows.iter().filter(|(_, v)| on_labels(*v)).count();
+        if 2 * matched < rows.len() {
+            continue;
+        }
+        for (name, v) in rows {
+            if on_labels(v) {
+                continue;
+            }
+            out.push(Room {
+                name: if name.is_empty() {
+                    "(unnamed)".into()
+                } else {
+                    name
+                },
+                area_m2: (v * 100.0).round() / 100.0,
+                bbox: t.bbox,
+                confidence: 0.6,
+            });
+        }
+    }
+    out
+}

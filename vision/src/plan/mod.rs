@@ -5,6 +5,7 @@
 //! picture work live here; the takeoff types stay in `chantier_bim`.
 
 mod annotate;
+mod dimslots;
 mod raster;
 mod render;
 mod vectorize;

@@ -5,6 +5,7 @@ use chantier_bim::plan::page::{BBox, PageSource, PlanPage, Pt, TextRun};
 use image::GrayImage;
 
 use super::PlanOptions;
+use super::dimslots::reread_dimensions;
 use super::vectorize::vectorize;
 use crate::error::Result;
 use crate::ocr::{self, OcrConfig, OcrWord};
@@ -49,6 +50,13 @@ pub fn page_from_scan(
     page.texts = texts;
     page.text_chars = chars;
     let (segments, curves) = vectorize(&binary, img, px_to_mm, &boxes);
+    page.texts = reread_dimensions(
+        &binary,
+        px_to_mm,
+        &segments,
+        std::mem::take(&mut page.texts),
+        &cfg,
+    )?;
     page.segments = segments;
     page.curves = curves;
     if skew.abs() >= 0.1 {
@@ -206,6 +214,12 @@ fn overlap(a: &BBox, b: &BBox) -> f64 {
     w * h / small
 }
 
+/// "m2", "m²", "m2." and the like: a surface's unit as OCR gives it.
+fn is_unit(t: &str) -> bool {
+    let core = t.trim_matches(|c: char| !c.is_alphanumeric() && c != '²');
+    matches!(core, "m2" | "m²" | "M2")
+}
+
 /// OCR words to text runs: a word joins the run on its left when their boxes share most of
 /// their height and the gap is under about a letter's height ("Séjour", "25,40", "m²").
 pub fn words_to_runs(words: &[OcrWord], px_to_mm: f64) -> Vec<TextRun> {
@@ -227,8 +241,11 @@ pub fn words_to_runs(words: &[OcrWord], px_to_mm: f64) -> Vec<TextRun> {
             .filter(|(i, _)| {
                 // Two numbers side by side are two values of a chain, and a doubtful word
                 // (a tick read as "so") must not spoil the number next to it.
+                // A unit after a number ("m2.", "m²") joins it however doubtful: small
+                // superscripts are read with low confidence.
                 let (last_num, last_conf) = last_words[*i];
-                !(last_num && numeric(&w.text)) && last_conf >= 0.6 && w.confidence >= 0.6
+                let unit = last_num && is_unit(&w.text);
+                !(last_num && numeric(&w.text)) && last_conf >= 0.6 && (w.confidence >= 0.6 || unit)
             })
             .filter(|(_, (_, last, lh))| {
                 let shared = w.y1.min(last[3]) - w.y0.max(last[1]);
