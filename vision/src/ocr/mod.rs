@@ -36,6 +36,7 @@ use crate::error::{Result, VisionError};
 use engine::{Engine, EngineKey};
 pub use graphics::{remove_large_blobs, remove_lines, strip_graphics};
 pub use input::decode_scan;
+pub(crate) use prepare::otsu_level;
 pub use prepare::{binarize, deskew, estimate_skew};
 
 /// How a page is read. Deserialises with every field optional.

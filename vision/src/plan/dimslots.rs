@@ -17,6 +17,9 @@ const THIN_MM: f64 = 0.3;
 const MIN_INTERVAL_MM: f64 = 3.0;
 /// Kept clear of each extension line, where the tick or dot is, mm.
 const TICK_CLEAR_MM: f64 = 0.6;
+/// Scans coarser than this have their boxes read enlarged to [`READ_DPI`].
+const ENLARGE_BELOW_DPI: u32 = 250;
+const READ_DPI: u32 = 300;
 /// How sure the general reading must be of a number for it to stand.
 const SURE: f32 = 0.85;
 
@@ -30,8 +33,10 @@ struct Slot {
 }
 
 /// `texts` with the values of the page's dimension intervals read again where the first
-/// reading missed them or doubted them. `binary` is the straightened sheet at `px_to_mm`.
+/// reading missed them or doubted them. `gray` is the straightened sheet at `px_to_mm`,
+/// `binary` its black-and-white cut.
 pub fn reread_dimensions(
+    gray: &GrayImage,
     binary: &GrayImage,
     px_to_mm: f64,
     segments: &[Segment],
@@ -94,11 +99,39 @@ pub fn reread_dimensions(
         if cut(0) || cut(cw - 1) {
             continue;
         }
+        // Tesseract reads small type best at about 300 dpi: a coarser scan's box is
+        // enlarged to that from the grey picture, then cut at its own level.
+        let crop = if cfg.dpi < ENLARGE_BELOW_DPI {
+            let k = READ_DPI as f64 / cfg.dpi.max(1) as f64;
+            let g = image::imageops::crop_imm(gray, x0, y0, x1 - x0, y1 - y0).to_image();
+            let g = if s.upright {
+                image::imageops::rotate90(&g)
+            } else {
+                g
+            };
+            let (ew, eh) = (
+                (g.width() as f64 * k).round() as u32,
+                (g.height() as f64 * k).round() as u32,
+            );
+            let mut big =
+                image::imageops::resize(&g, ew, eh, image::imageops::FilterType::CatmullRom);
+            let level = ocr::otsu_level(&big);
+            for p in big.pixels_mut() {
+                p[0] = if p[0] <= level { 0 } else { 255 };
+            }
+            big
+        } else {
+            crop
+        };
         crops.push((i, crop));
     }
+    let read_cfg = OcrConfig {
+        dpi: cfg.dpi.max(READ_DPI),
+        ..cfg.clone()
+    };
     for (i, crop) in crops {
         let whole = [[0, 0, crop.width(), crop.height()]];
-        let Some(Some((value, conf))) = ocr::read_numbers(&crop, &whole, cfg)?.pop() else {
+        let Some(Some((value, conf))) = ocr::read_numbers(&crop, &whole, &read_cfg)?.pop() else {
             continue;
         };
         // One digit alone is a piece of a value (a "6" of "60" beside its tick), not a

@@ -51,6 +51,7 @@ pub fn page_from_scan(
     page.text_chars = chars;
     let (segments, curves) = vectorize(&binary, img, px_to_mm, &boxes);
     page.texts = reread_dimensions(
+        img,
         &binary,
         px_to_mm,
         &segments,

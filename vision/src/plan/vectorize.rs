@@ -66,7 +66,7 @@ pub fn vectorize(
     // OCR reads words into the speckle of grey wall fills and between window lines: a
     // box that a line runs right through, in one side and out the other, or that is
     // ringed with ink for more than a third, is not a word (words stand on paper).
-    let crossed = |mask: &[u8], x0: usize, x1: usize, y0: usize, y1: usize| {
+    let not_a_word = |mask: &[u8], x0: usize, x1: usize, y0: usize, y1: usize| {
         let (xa, xb) = (x0.saturating_sub(reach), (x1 + reach).min(w - 1));
         let (ya, yb) = (y0.saturating_sub(reach), (y1 + reach).min(h - 1));
         let through = (y0..y1).any(|y| mask[y * w + xa..=y * w + xb].iter().all(|&m| m != 0))
@@ -84,7 +84,7 @@ pub fn vectorize(
     for b in text {
         let (x0, x1) = (px(b.x0).min(w), (px(b.x1) + 1).min(w));
         let (y0, y1) = (px(b.y0).min(h), (px(b.y1) + 1).min(h));
-        if x0 >= x1 || y0 >= y1 || crossed(&mask, x0, x1, y0, y1) {
+        if x0 >= x1 || y0 >= y1 || not_a_word(&mask, x0, x1, y0, y1) {
             continue;
         }
         for y in y0..y1 {
@@ -114,6 +114,8 @@ pub fn vectorize(
             .collect()
     };
     let (row_bands, col_bands) = (bands(&rows), bands(&cols));
+    // `across` bands are [along0, along1, across0, across1] in their own direction; a stroke
+    // of the other direction runs along their across axis.
     let inside = |s: &Stroke, across: &[[f64; 4]]| {
         let (lo, hi) = (
             s.c0.min(s.c1) - s.thick / 2.0,
