@@ -298,7 +298,7 @@ fn scans_hold_todays_accuracy() {
     }
     let score = score_scans();
     assert_eq!(score.scales_found, score.pages, "scale on every page");
-    assert!(score.rooms_recall() >= 0.90 && score.rooms_precision() >= 0.97);
+    assert!(score.rooms_recall() >= 0.97 && score.rooms_precision() >= 0.97);
     assert!(score.dims_recall() >= 0.83 && score.dims_precision() >= 0.91);
     assert!(score.worst_wall() <= 0.02, "wall length within 2 %");
     let within = |(t, r): (usize, usize)| (r as f64 - t as f64).abs() <= 0.05 * t as f64;
