@@ -326,18 +326,6 @@ pub fn tidy(walls: Vec<Wall>, doors: &[BBox], opt: &WallOptions) -> Vec<Wall> {
             .min(seg_pt(b.a, a))
             .min(seg_pt(b.b, a))
     };
-    // A wall that meets no other is a drawn bar or a frame, not part of a building: a
-    // scale bar whose labels OCR missed has two long parallel edges a wall's thickness apart.
-    let kept: Vec<Wall> = kept
-        .iter()
-        .filter(|w| {
-            kept.iter().any(|q| {
-                !std::ptr::eq(*w, q)
-                    && apart(w, q) <= (w.thickness_m + q.thickness_m) * k / 2.0 + 0.3 * k
-            })
-        })
-        .copied()
-        .collect();
     let mut out = kept.clone();
     for w in out.iter_mut() {
         let (ux, uy) = unit(w);
@@ -396,5 +384,81 @@ pub fn tidy(walls: Vec<Wall>, doors: &[BBox], opt: &WallOptions) -> Vec<Wall> {
         }
         w.length_m = w.a.dist(w.b) / k;
     }
+    // A wall that meets no other is a drawn bar or a frame, not part of a building: a
+    // scale bar whose labels OCR missed has two long parallel edges a wall's thickness apart.
+    let out: Vec<Wall> = out
+        .iter()
+        .filter(|w| {
+            out.iter().any(|q| {
+                !std::ptr::eq(*w, q)
+                    && apart(w, q) <= (w.thickness_m + q.thickness_m) * k / 2.0 + 0.3 * k
+            })
+        })
+        .copied()
+        .collect();
     out
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    /// A wall at 1:100 (10 paper mm per metre) from (x0, y0) to (x1, y1) in metres.
+    fn wall(x0: f64, y0: f64, x1: f64, y1: f64, t: f64) -> Wall {
+        let (a, b) = (Pt::new(x0 * 10.0, y0 * 10.0), Pt::new(x1 * 10.0, y1 * 10.0));
+        Wall {
+            a,
+            b,
+            thickness_m: t,
+            length_m: a.dist(b) / 10.0,
+        }
+    }
+
+    fn door_box(x0: f64, y0: f64, x1: f64, y1: f64) -> BBox {
+        BBox::from_points([Pt::new(x0 * 10.0, y0 * 10.0), Pt::new(x1 * 10.0, y1 * 10.0)])
+    }
+
+    #[test]
+    fn a_partition_stopped_by_a_door_runs_on_to_the_wall_it_meets() {
+        let opt = WallOptions::new(100.0);
+        // Exterior walls on x = 0 and x = 6 (0.2 m), a partition from x = 1.0 to the
+        // second one on y = 3: a 0.9 m door between x = 0.1 (the first one's face) and 1.0,
+        // swinging up.
+        let walls = vec![
+            wall(0.0, 0.0, 0.0, 8.0, 0.2),
+            wall(6.0, 0.0, 6.0, 8.0, 0.2),
+            wall(1.0, 3.0, 5.9, 3.0, 0.1),
+        ];
+        let out = tidy(walls.clone(), &[door_box(0.1, 2.1, 1.0, 3.0)], &opt);
+        let p = out
+            .iter()
+            .find(|w| w.thickness_m == 0.1)
+            .expect("partition kept");
+        assert!((p.length_m - 5.8).abs() < 1e-6, "{}", p.length_m);
+        // Without a door the gap is an open end, left as drawn.
+        let out = tidy(walls, &[], &opt);
+        let p = out
+            .iter()
+            .find(|w| w.thickness_m == 0.1)
+            .expect("partition kept");
+        assert!((p.length_m - 4.9).abs() < 1e-6, "{}", p.length_m);
+    }
+
+    #[test]
+    fn stubs_inside_a_wall_and_lone_lines_are_not_walls() {
+        let opt = WallOptions::new(100.0);
+        let walls = vec![
+            wall(0.0, 0.0, 10.0, 0.0, 0.2),
+            wall(0.0, 0.0, 0.0, 6.0, 0.2),
+            // Across the first wall's body, shorter than that wall is thick.
+            wall(5.0, -0.05, 5.0, 0.05, 0.1),
+            // Shorter than it is thick.
+            wall(3.0, 3.0, 3.1, 3.0, 0.3),
+            // Far from everything: a scale bar's edges.
+            wall(20.0, 20.0, 25.0, 20.0, 0.12),
+        ];
+        let out = tidy(walls, &[], &opt);
+        assert_eq!(out.len(), 2, "{out:?}");
+        assert!(out.iter().all(|w| w.thickness_m == 0.2));
+    }
 }
