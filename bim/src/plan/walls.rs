@@ -289,11 +289,7 @@ pub fn tidy(walls: Vec<Wall>, doors: &[BBox], opt: &WallOptions) -> Vec<Wall> {
         (dx / l, dy / l)
     };
     // Position of `p` in `q`'s frame: along its axis from `q.a`, and across it.
-    let local = |q: &Wall, p: Pt| {
-        let (ux, uy) = unit(q);
-        let (px, py) = (p.x - q.a.x, p.y - q.a.y);
-        (px * ux + py * uy, -px * uy + py * ux)
-    };
+    let local = |q: &Wall, p: Pt| coords(Pt::new(p.x - q.a.x, p.y - q.a.y), unit(q));
     let square = |a: &Wall, b: &Wall| {
         let (u, v) = (unit(a), unit(b));
         (u.0 * v.0 + u.1 * v.1).abs() < 0.05

@@ -244,6 +244,14 @@ fn keep_digits(word: &mut GrayImage) {
     }
 }
 
+/// A number as plans write them: digits with a decimal comma or point, starting with a
+/// digit ("350", "3,50", "2.40").
+pub fn is_number(t: &str) -> bool {
+    t.chars().next().is_some_and(|c| c.is_ascii_digit())
+        && t.chars()
+            .all(|c| c.is_ascii_digit() || c == ',' || c == '.')
+}
+
 /// Reads each box of `img` again as one number (digits, comma and point only), for values
 /// the general reading doubts: short numbers between tick marks come out as letters ("60"
 /// as "so") or lose a digit. Gives the text and confidence (0..1) of each box that reads as
@@ -277,12 +285,7 @@ pub fn read_numbers(
         let words = engine.read(&crop)?;
         let text: String = words.iter().map(|w| w.text.as_str()).collect();
         let conf = words.iter().map(|w| w.conf).fold(100.0f32, f32::min) / 100.0;
-        let number = !text.is_empty()
-            && text.chars().next().is_some_and(|c| c.is_ascii_digit())
-            && text
-                .chars()
-                .all(|c| c.is_ascii_digit() || c == ',' || c == '.');
-        out.push(number.then_some((text, conf)));
+        out.push(is_number(&text).then_some((text, conf)));
     }
     Ok(out)
 }

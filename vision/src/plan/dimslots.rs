@@ -43,12 +43,7 @@ pub fn reread_dimensions(
     mut texts: Vec<TextRun>,
     cfg: &OcrConfig,
 ) -> Result<Vec<TextRun>> {
-    let number = |t: &str| {
-        let t = t.trim();
-        t.chars().next().is_some_and(|c| c.is_ascii_digit())
-            && t.chars()
-                .all(|c| c.is_ascii_digit() || c == ',' || c == '.')
-    };
+    let number = |t: &str| ocr::is_number(t.trim());
     // The height of the values already read with confidence sizes the boxes.
     let mut heights: Vec<f64> = texts
         .iter()

@@ -47,17 +47,9 @@ pub fn page_from_scan(
         .filter(|t| t.confidence >= 0.7)
         .map(|t| t.bbox)
         .collect();
-    page.texts = texts;
     page.text_chars = chars;
     let (segments, curves) = vectorize(&binary, img, px_to_mm, &boxes);
-    page.texts = reread_dimensions(
-        img,
-        &binary,
-        px_to_mm,
-        &segments,
-        std::mem::take(&mut page.texts),
-        &cfg,
-    )?;
+    page.texts = reread_dimensions(img, &binary, px_to_mm, &segments, texts, &cfg)?;
     page.segments = segments;
     page.curves = curves;
     if skew.abs() >= 0.1 {
@@ -117,12 +109,6 @@ pub fn ocr_runs(binary: &GrayImage, cfg: &OcrConfig, strip: bool) -> Result<(Vec
 
 const TICKS: &[char] = &['|', '/', '\\', '!', '`', '_', '~', '-', '.', ',', ':', ';'];
 
-fn is_number(t: &str) -> bool {
-    t.chars().next().is_some_and(|c| c.is_ascii_digit())
-        && t.chars()
-            .all(|c| c.is_ascii_digit() || c == ',' || c == '.')
-}
-
 /// Dimension values in a chain are short numbers between tick marks, which the general
 /// reading turns into letters ("60" as "so") or cuts ("120" as "12"). A short word on the
 /// line of a confident number, that is not a number itself or is a doubtful one, is read
@@ -130,7 +116,7 @@ fn is_number(t: &str) -> bool {
 fn reread(img: &GrayImage, mut words: Vec<OcrWord>, cfg: &OcrConfig) -> Result<Vec<OcrWord>> {
     let core = |w: &OcrWord| w.text.trim_matches(TICKS).to_string();
     let sure: Vec<usize> = (0..words.len())
-        .filter(|&i| is_number(&core(&words[i])) && words[i].confidence >= 0.85)
+        .filter(|&i| ocr::is_number(&core(&words[i])) && words[i].confidence >= 0.85)
         .collect();
     // Each doubtful word with the confident number on its line, whose height bounds the
     // new reading (extension lines and ticks above and below make the word's box tall).
@@ -142,7 +128,7 @@ fn reread(img: &GrayImage, mut words: Vec<OcrWord>, cfg: &OcrConfig) -> Result<V
             // "5m" on a scale bar, "m²" after a surface: units are not digits to fix.
             let unit = t.ends_with('m') && t.chars().next().is_some_and(|c| c.is_ascii_digit())
                 || (t.starts_with(['m', 'M']) && n <= 3);
-            if n == 0 || n > 6 || unit || (is_number(&t) && w.confidence >= 0.85) {
+            if n == 0 || n > 6 || unit || (ocr::is_number(&t) && w.confidence >= 0.85) {
                 return None;
             }
             let h = (w.y1 - w.y0).max(1.0);
