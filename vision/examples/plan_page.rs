@@ -79,7 +79,17 @@ fn main() -> Result<(), Box<dyn std::error::Error>> {
             println!("  room {:?} {} m²", r.name, r.area_m2);
         }
         for d in &page.dimensions {
-            println!("  dimension {:?} = {} m", d.text, d.value_m);
+            println!(
+                "  dimension {:?} = {} m at ({:.1},{:.1})-({:.1},{:.1}) measured {:?} conf {:.2}",
+                d.text,
+                d.value_m,
+                d.bbox.x0,
+                d.bbox.y0,
+                d.bbox.x1,
+                d.bbox.y1,
+                d.measured_m,
+                d.confidence
+            );
         }
         for w in &page.wall_axes {
             println!(

@@ -286,20 +286,18 @@ fn score_scans() -> Score {
     score
 }
 
-/// Where scan reading stands today, held so it only moves up: the targets (the
-/// ignored test below) are met on scans except for dimension values. Measured on the 9
-/// scans: scale 9/9, room surfaces 98.4 % recall and 100 % precision, wall length by
-/// thickness within 1.1 % on the worst sheet, doors 62 of 64, windows 59 of 61;
-/// dimension values 84.3 % recall and 92.5 % precision.
+/// The targets on scans. Measured on the 9 scans: scale 9/9, room surfaces 98.4 %
+/// recall and 100 % precision, dimension values 98.0 % recall and 100 % precision, wall
+/// length by thickness within 1.1 % on the worst sheet, doors 62 of 64, windows 59 of 61.
 #[test]
-fn scans_hold_todays_accuracy() {
+fn scans_meet_the_accuracy_targets() {
     if !ocr_available() {
         return;
     }
     let score = score_scans();
     assert_eq!(score.scales_found, score.pages, "scale on every page");
     assert!(score.rooms_recall() >= 0.97 && score.rooms_precision() >= 0.97);
-    assert!(score.dims_recall() >= 0.83 && score.dims_precision() >= 0.91);
+    assert!(score.dims_recall() >= 0.97 && score.dims_precision() >= 0.97);
     assert!(score.worst_wall() <= 0.02, "wall length within 2 %");
     let within = |(t, r): (usize, usize)| (r as f64 - t as f64).abs() <= 0.05 * t as f64;
     assert!(
@@ -312,24 +310,6 @@ fn scans_hold_todays_accuracy() {
         "window count within 5 %: {:?}",
         score.windows
     );
-}
-
-/// The targets on scans; dimension values are not there yet (short values between
-/// ticks, imperial values and 150 dpi type that OCR misreads): run with `--ignored` to see where it stands.
-#[test]
-#[ignore = "scan reading does not meet all the issue's targets yet; cargo test --release -p chantier-vision --test plan_accuracy -- --ignored"]
-fn scans_meet_the_accuracy_targets() {
-    if !ocr_available() {
-        return;
-    }
-    let score = score_scans();
-    assert_eq!(score.scales_found, score.pages, "scale on every page");
-    assert!(score.rooms_recall() >= 0.97 && score.rooms_precision() >= 0.97);
-    assert!(score.dims_recall() >= 0.97 && score.dims_precision() >= 0.97);
-    assert!(score.worst_wall() <= 0.02, "wall length within 2 %");
-    let within = |(t, r): (usize, usize)| (r as f64 - t as f64).abs() <= 0.05 * t as f64;
-    assert!(within(score.doors), "door count within 5 %");
-    assert!(within(score.windows), "window count within 5 %");
 }
 
 #[test]

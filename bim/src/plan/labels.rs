@@ -122,7 +122,7 @@ fn lost_unit_area(r: &TextRun, segments: &[Segment]) -> Option<super::text::Area
         return None;
     }
     let v = parse_dimension(t)?;
-    if v.unit != DimUnit::Metres || dimension_line(r, segments).is_some() {
+    if v.unit != DimUnit::Metres || dimension_line(r, segments, false).is_some() {
         return None;
     }
     Some(super::text::AreaNote {
@@ -131,6 +131,10 @@ fn lost_unit_area(r: &TextRun, segments: &[Segment]) -> Option<super::text::Area
         text: t.to_string(),
     })
 }
+
+/// Dimension lines are drawn with a fine pen; a scan's vectoriser measures them at 0.2 to
+/// 0.3 mm, walls at 0.5 and more.
+const DIMENSION_PEN_MM: f64 = 0.4;
 
 /// Dimension values: texts that read as a length, outside tables, title block and scale
 /// bars, checked against a parallel line next to them when the scale is known.
@@ -156,7 +160,7 @@ pub fn dimensions(
         if imperial && v.unit != DimUnit::FeetInches {
             continue;
         }
-        let line = dimension_line(r, segments);
+        let line = dimension_line(r, segments, require_line);
         let measured = match (line, scale) {
             (Some(len_mm), Some(s)) => Some(len_mm * s / 1000.0),
             _ => None,
@@ -199,8 +203,10 @@ pub fn dimensions(
 }
 
 /// The length of the line a dimension text sits on: parallel to the text, within about
-/// a text height of it, spanning the text's middle.
-fn dimension_line(r: &TextRun, segments: &[Segment]) -> Option<f64> {
+/// a text height of it, spanning the text's middle. `strict` (scans) also wants it thin
+/// and longer than the text: there OCR reads "numbers" into a hatched wall, whose edge is
+/// a heavy line, and into the short strokes of a window symbol.
+fn dimension_line(r: &TextRun, segments: &[Segment], strict: bool) -> Option<f64> {
     let a = r.angle_deg.to_radians();
     let (ux, uy) = (a.cos(), -a.sin());
     let c = r.bbox.centre();
@@ -212,6 +218,17 @@ fn dimension_line(r: &TextRun, segments: &[Segment]) -> Option<f64> {
         let (sx, sy) = (s.b.x - s.a.x, s.b.y - s.a.y);
         let len = sx.hypot(sy);
         if len < r.size_mm {
+            continue;
+        }
+        // The box of a value read again is the whole interval it was looked for in; its
+        // figures, about 0.6 of their size each, say how long the text itself is.
+        let text_len = if r.angle_deg.abs() < 45.0 {
+            r.bbox.width()
+        } else {
+            r.bbox.height()
+        }
+        .min(r.text.chars().count() as f64 * 0.6 * r.size_mm);
+        if strict && (s.width_mm >= DIMENSION_PEN_MM || len < text_len) {
             continue;
         }
         if (sx * uy - sy * ux).abs() / len > 0.02 {

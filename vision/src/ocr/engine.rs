@@ -37,8 +37,8 @@ pub(crate) struct EngineKey {
     languages: String,
     tessdata: PathBuf,
     dpi: u32,
-    /// Reads one line of digits only (re-reading doubtful dimension values).
-    numbers: bool,
+    /// Reads one line of these characters only (re-reading doubtful dimension values).
+    numbers: Option<&'static str>,
 }
 
 impl EngineKey {
@@ -63,7 +63,7 @@ impl EngineKey {
                 languages: langs.join("+"),
                 tessdata: dir.clone(),
                 dpi,
-                numbers: false,
+                numbers: None,
             });
         }
         // Name the first language missing from the most complete folder, so the message
@@ -92,10 +92,10 @@ impl EngineKey {
 }
 
 impl EngineKey {
-    /// The same models set up to read one line of a number.
-    pub(crate) fn for_numbers(&self) -> EngineKey {
+    /// The same models set up to read one line of a number written with `chars`.
+    pub(crate) fn for_numbers(&self, chars: &'static str) -> EngineKey {
         EngineKey {
-            numbers: true,
+            numbers: Some(chars),
             ..self.clone()
         }
     }
@@ -209,8 +209,8 @@ fn start(key: &EngineKey) -> Result<Tesseract> {
     // and guessing prints a warning per tile); its debug output would flood the logs.
     let tess = set(tess, "user_defined_dpi", &key.dpi.to_string())?;
     let mut tess = set(tess, "debug_file", "/dev/null")?;
-    if key.numbers {
-        tess = set(tess, "tessedit_char_whitelist", "0123456789,.")?;
+    if let Some(chars) = key.numbers {
+        tess = set(tess, "tessedit_char_whitelist", chars)?;
         tess.set_page_seg_mode(PageSegMode::PsmSingleLine);
     } else {
         tess.set_page_seg_mode(PageSegMode::PsmSparseText);

@@ -206,7 +206,7 @@ pub fn read_scan(img: &GrayImage, cfg: &OcrConfig) -> Result<ScanReading> {
 /// touch its ends ("|/60/"), and Tesseract reads them as digits. Blobs shorter than half
 /// the line or thin as a pen stroke across its height go when they lie outside the run of
 /// digit-sized blobs; a decimal comma between digits stays.
-fn keep_digits(word: &mut GrayImage) {
+fn keep_digits(word: &mut GrayImage, marks: bool) {
     use imageproc::region_labelling::{Connectivity, connected_components};
     let (w, h) = word.dimensions();
     let ink = GrayImage::from_fn(w, h, |x, y| {
@@ -221,10 +221,17 @@ fn keep_digits(word: &mut GrayImage) {
         let b = boxes.entry(l[0]).or_insert([x, y, x, y]);
         *b = [b[0].min(x), b[1].min(y), b[2].max(x), b[3].max(y)];
     }
-    let hf = h as f32;
+    // Figures are the tallest marks short of a line across the whole box (a box drawn
+    // around a value leaves room above it, so the box's height says little).
+    let tallest = boxes
+        .values()
+        .map(|b| b[3] - b[1] + 1)
+        .filter(|&bh| bh < h - 1)
+        .max()
+        .unwrap_or(h) as f32;
     let digit = |b: &[u32; 4]| {
         let (bw, bh) = ((b[2] - b[0] + 1) as f32, (b[3] - b[1] + 1) as f32);
-        bh >= 0.5 * hf && bw >= 0.18 * bh
+        bh >= 0.7 * tallest && bh >= 0.3 * h as f32 && bw >= 0.18 * bh
     };
     let (Some(first), Some(last)) = (
         boxes.values().filter(|b| digit(b)).map(|b| b[0]).min(),
@@ -232,9 +239,26 @@ fn keep_digits(word: &mut GrayImage) {
     ) else {
         return;
     };
+    // Foot and inch marks sit in the upper half of the digits' band, after them; a tick
+    // reaches its foot.
+    let top = boxes
+        .values()
+        .filter(|b| digit(b))
+        .map(|b| b[1])
+        .min()
+        .unwrap_or(0);
+    let foot = boxes
+        .values()
+        .filter(|b| digit(b))
+        .map(|b| b[3])
+        .max()
+        .unwrap_or(h);
+    let mark = |b: &[u32; 4]| marks && b[0] > last && b[1] + 1 >= top && b[3] * 2 < top + foot + 1;
     let drop: std::collections::HashSet<u32> = boxes
         .iter()
-        .filter(|(_, b)| !digit(b) && (b[2] < first || b[0] > last || b[3] - b[1] + 1 >= h - 1))
+        .filter(|(_, b)| {
+            !digit(b) && !mark(b) && (b[2] < first || b[0] > last || b[3] - b[1] + 1 >= h - 1)
+        })
         .map(|(&l, _)| l)
         .collect();
     for (x, y, l) in labels.enumerate_pixels() {
@@ -252,19 +276,57 @@ pub fn is_number(t: &str) -> bool {
             .all(|c| c.is_ascii_digit() || c == ',' || c == '.')
 }
 
-/// Reads each box of `img` again as one number (digits, comma and point only), for values
-/// the general reading doubts: short numbers between tick marks come out as letters ("60"
-/// as "so") or lose a digit. Gives the text and confidence (0..1) of each box that reads as
-/// digits, `None` for the others.
+/// How the numbers read again are written.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum NumberKind {
+    /// Digits with a decimal comma or point ("3,50", "350").
+    Decimal,
+    /// Feet and inches (`12'-6"`).
+    FeetInches,
+}
+
+impl NumberKind {
+    fn chars(self) -> &'static str {
+        match self {
+            NumberKind::Decimal => "0123456789,.",
+            NumberKind::FeetInches => "0123456789'\"-",
+        }
+    }
+
+    /// The reading as a number of this kind, or None. The foot mark is the smallest
+    /// figure of a feet-and-inches value and the one Tesseract loses most (`3-6"`); a
+    /// dash between two numbers ending in an inch mark can only stand for it.
+    fn normalise(self, t: &str) -> Option<String> {
+        let t = t.trim_end_matches(['-', '.', ',']);
+        let starts = t.chars().next().is_some_and(|c| c.is_ascii_digit());
+        match self {
+            NumberKind::Decimal => is_number(t).then(|| t.to_string()),
+            NumberKind::FeetInches if starts && t.contains('\'') => Some(t.to_string()),
+            NumberKind::FeetInches => {
+                let (feet, inches) = t.strip_suffix('"')?.split_once('-')?;
+                let digits = |s: &str| !s.is_empty() && s.chars().all(|c| c.is_ascii_digit());
+                (digits(feet) && digits(inches) && inches.len() <= 2)
+                    .then(|| format!("{feet}'-{inches}\""))
+            }
+        }
+    }
+}
+
+/// Reads each box of `img` again as one number of `kind`, for values the general reading
+/// doubts: short numbers between tick marks come out as letters ("60" as "so") or lose a
+/// digit. Gives the text and confidence (0..1) of each box that reads as such a number,
+/// `None` for the others.
 pub fn read_numbers(
     img: &GrayImage,
     boxes: &[[u32; 4]],
     cfg: &OcrConfig,
+    kind: NumberKind,
 ) -> Result<Vec<Option<(String, f32)>>> {
     if boxes.is_empty() {
         return Ok(Vec::new());
     }
-    let key = EngineKey::new(&cfg.languages, cfg.tessdata.as_deref(), cfg.dpi)?.for_numbers();
+    let key =
+        EngineKey::new(&cfg.languages, cfg.tessdata.as_deref(), cfg.dpi)?.for_numbers(kind.chars());
     let mut engine = Engine::checkout(&key)?;
     let (w, h) = img.dimensions();
     let mut out = Vec::with_capacity(boxes.len());
@@ -280,12 +342,12 @@ pub fn read_numbers(
         let mut crop =
             GrayImage::from_pixel(x1 - x0 + 2 * pad, y1 - y0 + 2 * pad, image::Luma([255]));
         let mut word = image::imageops::crop_imm(img, x0, y0, x1 - x0, y1 - y0).to_image();
-        keep_digits(&mut word);
+        keep_digits(&mut word, kind == NumberKind::FeetInches);
         image::imageops::replace(&mut crop, &word, pad as i64, pad as i64);
         let words = engine.read(&crop)?;
         let text: String = words.iter().map(|w| w.text.as_str()).collect();
         let conf = words.iter().map(|w| w.conf).fold(100.0f32, f32::min) / 100.0;
-        out.push(is_number(&text).then_some((text, conf)));
+        out.push(kind.normalise(&text).map(|t| (t, conf)));
     }
     Ok(out)
 }
@@ -435,6 +497,61 @@ pub(crate) fn check_size(width: u32, height: u32, max_pixels: u64) -> Result<()>
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    #[test]
+    fn numbers_are_taken_as_their_kind_writes_them() {
+        let d = NumberKind::Decimal;
+        assert_eq!(d.normalise("3,50").as_deref(), Some("3,50"));
+        assert_eq!(d.normalise("120.").as_deref(), Some("120"));
+        assert_eq!(d.normalise(",1,20"), None);
+        assert_eq!(d.normalise("12'-6\""), None);
+        let f = NumberKind::FeetInches;
+        assert_eq!(f.normalise("12'-6\"").as_deref(), Some("12'-6\""));
+        assert_eq!(f.normalise("6'-3\"-").as_deref(), Some("6'-3\""));
+        // The foot mark lost: a dash between numbers before an inch mark stands for it.
+        assert_eq!(f.normalise("3-6\"").as_deref(), Some("3'-6\""));
+        assert_eq!(f.normalise("145"), None);
+        assert_eq!(f.normalise("8\"4"), None);
+    }
+
+    /// Draws filled rectangles (x0, y0, x1, y1) black on white.
+    fn marks(w: u32, h: u32, rects: &[(u32, u32, u32, u32)]) -> GrayImage {
+        GrayImage::from_fn(w, h, |x, y| {
+            let ink = rects
+                .iter()
+                .any(|&(x0, y0, x1, y1)| x >= x0 && x <= x1 && y >= y0 && y <= y1);
+            image::Luma([if ink { 0 } else { 255 }])
+        })
+    }
+
+    #[test]
+    fn figures_stay_and_marks_outside_them_go() {
+        // A line across the whole box, a thin "1" short of the box height, a "0", and a
+        // small mark after them: high (a foot mark) and low (a tick's end).
+        let (w, h) = (60, 40);
+        let rects = [
+            (2, 0, 3, 39),
+            (12, 14, 15, 33),
+            (20, 14, 28, 33),
+            (32, 14, 33, 18),
+            (38, 30, 40, 33),
+        ];
+        let mut word = marks(w, h, &rects);
+        keep_digits(&mut word, false);
+        let inked = |img: &GrayImage, x: u32, y: u32| img.get_pixel(x, y)[0] < 128;
+        assert!(!inked(&word, 2, 20), "the line across the box goes");
+        assert!(
+            inked(&word, 13, 20),
+            "a '1' as tall as the other figures stays"
+        );
+        assert!(inked(&word, 24, 20));
+        assert!(!inked(&word, 32, 15), "marks after the figures go");
+        assert!(!inked(&word, 39, 31));
+        let mut word = marks(w, h, &rects);
+        keep_digits(&mut word, true);
+        assert!(inked(&word, 32, 15), "a foot or inch mark stays");
+        assert!(!inked(&word, 39, 31), "a tick's end does not");
+    }
 
     #[test]
     fn config_deserialises_with_defaults_and_is_checked() {

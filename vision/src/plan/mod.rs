@@ -233,9 +233,9 @@ fn read_pdf(bytes: &[u8], opts: &PlanOptions) -> Result<PlanReading> {
                     .image(&read.images[placement.index], opts.ocr.max_pixels)
                     .map_err(bim)?;
                 let gray = to_gray(img)?;
-                thumb = Some(thumbnail(&gray));
                 let dpi = (placement.width_px as f64 / (placement.bbox.width() / 25.4)).round();
-                let mut scanned = page_from_scan(&gray, dpi.max(1.0) as u32, n, opts)?;
+                let (mut scanned, picture) = page_from_scan(&gray, dpi.max(1.0) as u32, n, opts)?;
+                thumb = Some(picture);
                 // Paper coordinates of the picture's placement.
                 scanned.shift(placement.bbox.x0, placement.bbox.y0);
                 scanned.width_mm = page.width_mm;
@@ -277,7 +277,7 @@ fn read_pdf(bytes: &[u8], opts: &PlanOptions) -> Result<PlanReading> {
 fn read_image(bytes: &[u8], opts: &PlanOptions) -> Result<PlanReading> {
     let gray = crate::ocr::decode_scan(bytes, opts.ocr.max_pixels)?;
     let dpi = image_dpi(bytes).unwrap_or(opts.default_dpi);
-    let page = page_from_scan(&gray, dpi, 1, opts)?;
+    let (page, picture) = page_from_scan(&gray, dpi, 1, opts)?;
     let mut takeoff = analyse(&page);
     let mut warnings = Vec::new();
     if image_dpi(bytes).is_none() {
@@ -304,7 +304,7 @@ fn read_image(bytes: &[u8], opts: &PlanOptions) -> Result<PlanReading> {
             format: "image",
             pages: vec![takeoff],
             models: vec![page],
-            scans: vec![Some(thumbnail(&gray))],
+            scans: vec![Some(picture)],
             warnings,
         });
     }
@@ -312,7 +312,7 @@ fn read_image(bytes: &[u8], opts: &PlanOptions) -> Result<PlanReading> {
         format: "image",
         pages: vec![takeoff],
         models: vec![page],
-        scans: vec![Some(thumbnail(&gray))],
+        scans: vec![Some(picture)],
         warnings,
     })
 }

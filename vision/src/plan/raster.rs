@@ -10,13 +10,15 @@ use super::vectorize::vectorize;
 use crate::error::Result;
 use crate::ocr::{self, OcrConfig, OcrWord};
 
-/// Reads a scanned sheet at `dpi` into a page in paper millimetres.
+/// Reads a scanned sheet at `dpi` into a page in paper millimetres, with a reduced copy of
+/// the straightened picture: the page's boxes are in its frame, so the annotated rendering
+/// draws on it (on the scan as received, a turned sheet's boxes would sit off their text).
 pub fn page_from_scan(
     img: &GrayImage,
     dpi: u32,
     number: u32,
     opts: &PlanOptions,
-) -> Result<PlanPage> {
+) -> Result<(PlanPage, GrayImage)> {
     let skew = ocr::estimate_skew(img);
     let straight;
     let img = if skew.abs() >= 0.1 {
@@ -59,7 +61,7 @@ pub fn page_from_scan(
     if empty {
         page.warnings.push("OCR found no text on the page".into());
     }
-    Ok(page)
+    Ok((page, super::thumbnail(img)))
 }
 
 /// Reads a page's text both ways: as it stands, then turned a quarter clockwise for the
@@ -174,8 +176,8 @@ fn reread(img: &GrayImage, mut words: Vec<OcrWord>, cfg: &OcrConfig) -> Result<V
             ]
         })
         .collect();
-    let tight = ocr::read_numbers(img, &boxes, cfg)?;
-    let loose = ocr::read_numbers(img, &own, cfg)?;
+    let tight = ocr::read_numbers(img, &boxes, cfg, ocr::NumberKind::Decimal)?;
+    let loose = ocr::read_numbers(img, &own, cfg, ocr::NumberKind::Decimal)?;
     for ((&(i, _), a), b) in doubtful.iter().zip(tight).zip(loose) {
         let best = match (a, b) {
             (Some(a), Some(b)) => Some(if b.1 > a.1 { b } else { a }),
