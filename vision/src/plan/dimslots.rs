@@ -117,10 +117,6 @@ pub fn reread_dimensions(
         (v.value_m - measured).abs() <= tol
             || (v.unit == DimUnit::Integer && (v.value_m / 10.0 - measured).abs() <= tol)
     };
-    let read_cfg = OcrConfig {
-        dpi: cfg.dpi.max(READ_DPI),
-        ..cfg.clone()
-    };
     for s in &slots {
         // A sure value in or across the box stands when it agrees with the drawing or the
         // drawing cannot tell (and a box cut through one of them, by an extension line of
@@ -140,16 +136,13 @@ pub fn reread_dimensions(
         }
         let mut pick = None;
         let mut fallback = None;
-        for (n, crop) in crops(gray, binary, px_to_mm, s, cfg.dpi)
+        for (n, (crop, dpi)) in crops(gray, binary, px_to_mm, s, cfg.dpi)
             .into_iter()
             .enumerate()
         {
-            let cfg = OcrConfig {
-                dpi: cfg.dpi.max(READ_DPI) * (n as u32 + 1),
-                ..read_cfg.clone()
-            };
+            let read_cfg = OcrConfig { dpi, ..cfg.clone() };
             let whole = [[0, 0, crop.width(), crop.height()]];
-            let Some(Some((read, conf))) = ocr::read_numbers(&crop, &whole, &cfg, kind)?.pop()
+            let Some(Some((read, conf))) = ocr::read_numbers(&crop, &whole, &read_cfg, kind)?.pop()
             else {
                 continue;
             };
@@ -193,18 +186,18 @@ pub fn reread_dimensions(
     Ok(texts)
 }
 
-/// The slot's box cut out, upright, alone on white, in the ways it is read: first as
-/// the scan gives it (a coarse scan's enlarged to [`READ_DPI`], where Tesseract reads small
-/// type best), then enlarged further from the grey picture. None when the box's end cuts
-/// through ink: an extension line of another chain made a false cut, and a piece of a
-/// value would read as another number.
+/// The slot's box cut out, upright, alone on white, in the ways it is read, each with its
+/// resolution: first as the scan gives it (a coarse scan's enlarged to [`READ_DPI`], where
+/// Tesseract reads small type best), then enlarged to twice that from the grey picture.
+/// Nothing when the box's end cuts through ink: an extension line of another chain made a
+/// false cut, and a piece of a value would read as another number.
 fn crops(
     gray: &GrayImage,
     binary: &GrayImage,
     px_to_mm: f64,
     s: &Slot,
     dpi: u32,
-) -> Vec<GrayImage> {
+) -> Vec<(GrayImage, u32)> {
     let (w, h) = binary.dimensions();
     let px = |v: f64| (v / px_to_mm).round().max(0.0) as u32;
     let (x0, y0) = (px(s.bbox.x0).min(w), px(s.bbox.y0).min(h));
@@ -253,12 +246,12 @@ fn crops(
     };
     let mut out = Vec::new();
     if dpi < ENLARGE_BELOW_DPI {
-        out.push(enlarged(READ_DPI));
+        out.push((enlarged(READ_DPI), READ_DPI));
     } else {
-        out.push(crop.clone());
+        out.push((crop.clone(), dpi));
     }
-    out.push(enlarged(2 * READ_DPI));
-    for c in &mut out {
+    out.push((enlarged(2 * READ_DPI), 2 * READ_DPI));
+    for (c, _) in &mut out {
         clear_sides(c);
     }
     out
