@@ -248,7 +248,7 @@ fn crops(
     if dpi < ENLARGE_BELOW_DPI {
         out.push((enlarged(READ_DPI), READ_DPI));
     } else {
-        out.push((crop.clone(), dpi));
+        out.push((crop, dpi));
     }
     out.push((enlarged(2 * READ_DPI), 2 * READ_DPI));
     for (c, _) in &mut out {
