@@ -71,6 +71,12 @@ pub struct OdooSection {
     /// auto, json2, xmlrpc or jsonrpc.
     pub transport: String,
     pub timeout_secs: Option<u64>,
+    /// Re-activate a unit or sale tax the devis needs that Odoo ships archived (m³, 10 %,
+    /// 5.5 %); false uses it archived. CHANTIER_ODOO_REACTIVATE_ARCHIVED.
+    pub reactivate_archived: Option<bool>,
+    /// A draft edited in Odoo since the last push: "refuse" (default) or "new_quotation".
+    /// CHANTIER_ODOO_EDITED_DRAFT.
+    pub edited_draft: String,
 }
 
 impl std::fmt::Debug for OdooSection {
@@ -81,6 +87,8 @@ impl std::fmt::Debug for OdooSection {
             .field("db", &self.db)
             .field("user", &self.user)
             .field("transport", &self.transport)
+            .field("reactivate_archived", &self.reactivate_archived)
+            .field("edited_draft", &self.edited_draft)
             .finish_non_exhaustive()
     }
 }
@@ -311,20 +319,28 @@ impl Config {
             env("CHANTIER_ODOO_USER"),
             env("CHANTIER_ODOO_KEY"),
             env("CHANTIER_ODOO_TRANSPORT"),
+            env("CHANTIER_ODOO_EDITED_DRAFT"),
         ];
-        if odoo_env.iter().any(Option::is_some) {
+        let reactivate = env("CHANTIER_ODOO_REACTIVATE_ARCHIVED")
+            .map(|v| parse::<bool>("CHANTIER_ODOO_REACTIVATE_ARCHIVED", v))
+            .transpose()?;
+        if odoo_env.iter().any(Option::is_some) || reactivate.is_some() {
             let o = self.odoo.get_or_insert_with(OdooSection::default);
-            let [url, db, user, key, transport] = odoo_env;
+            let [url, db, user, key, transport, edited] = odoo_env;
             for (v, slot) in [
                 (url, &mut o.url),
                 (db, &mut o.db),
                 (user, &mut o.user),
                 (key, &mut o.key),
                 (transport, &mut o.transport),
+                (edited, &mut o.edited_draft),
             ] {
                 if let Some(v) = v {
                     *slot = v;
                 }
+            }
+            if reactivate.is_some() {
+                o.reactivate_archived = reactivate;
             }
         }
         Ok(())
@@ -362,6 +378,14 @@ impl Config {
                 bail!(
                     "odoo.transport must be auto, json2, xmlrpc or jsonrpc, not {:?}",
                     o.transport
+                );
+            }
+            if !o.edited_draft.is_empty()
+                && chantier_estimator::odoo::EditedDraft::parse(&o.edited_draft).is_none()
+            {
+                bail!(
+                    "odoo.edited_draft must be \"refuse\" or \"new_quotation\", not {:?}",
+                    o.edited_draft
                 );
             }
         }
@@ -418,7 +442,7 @@ impl Config {
     }
 
     pub fn odoo_config(&self) -> Option<chantier_estimator::odoo::OdooConfig> {
-        use chantier_estimator::odoo::{OdooConfig, Transport};
+        use chantier_estimator::odoo::{EditedDraft, OdooConfig, Transport};
         self.odoo.as_ref().map(|o| OdooConfig {
             url: o.url.clone(),
             db: o.db.clone(),
@@ -436,6 +460,8 @@ impl Config {
             },
             timeout_secs: o.timeout_secs.unwrap_or(30),
             retries: 3,
+            reactivate_archived: o.reactivate_archived.unwrap_or(true),
+            edited_draft: EditedDraft::parse(&o.edited_draft).unwrap_or_default(),
         })
     }
 

@@ -131,17 +131,30 @@ async fn estimate_pushed_onto_an_opportunity_once() {
         push_to_odoo: true,
         ..Default::default()
     };
-    let e = c
-        .create_estimate(tokio_stream::iter(upload(header)))
-        .await
-        .unwrap()
-        .into_inner();
+    let mut create = tonic::Request::new(tokio_stream::iter(upload(header)));
+    create.set_timeout(Duration::from_secs(60));
+    let e = c.create_estimate(create).await.unwrap().into_inner();
+    // The push's state comes with the estimate, Odoo's totals read back equal to the devis's.
+    let created = e.odoo_push.clone().expect("the push's state");
+    assert_eq!(created.state, "done", "{created:?}");
+    assert_eq!(
+        (
+            created.amount_untaxed.as_str(),
+            created.amount_tax.as_str(),
+            created.amount_total.as_str()
+        ),
+        (e.total_ht.as_str(), e.total_vat.as_str(), e.total_ttc.as_str())
+    );
+    assert_eq!(e.tax_rounding, "round_globally", "the Odoo company's method");
+    let commits = odoo.commits();
     let pushed = c
         .push_to_odoo(pb::PushToOdooRequest { id: e.id.clone() })
         .await
         .unwrap()
         .into_inner();
     assert_eq!(pushed.state, "done", "{pushed:?}");
+    assert!(pushed.unchanged, "the order already says it all: {pushed:?}");
+    assert_eq!(odoo.commits(), commits, "a repeat push writes nothing");
     let orders = odoo.orders();
     assert_eq!(orders.len(), 1, "one quotation, however many pushes");
     let order = &orders[0];
@@ -215,23 +228,24 @@ async fn estimate_pushed_onto_an_opportunity_once() {
         .reprice_estimate(pb::RepriceEstimateRequest {
             id: e.id.clone(),
             settings: Some(s),
+            push_to_odoo: true,
             ..Default::default()
         })
         .await
         .unwrap()
         .into_inner();
-    let r = c
-        .push_to_odoo(pb::PushToOdooRequest { id: e.id.clone() })
-        .await
-        .unwrap()
-        .into_inner();
-    assert_eq!((r.order_id, r.created), (pushed.order_id, false));
+    let r = v2.odoo_push.clone().expect("the push's state");
+    assert_eq!(r.state, "done", "{r:?}");
+    assert_eq!((r.order_id, r.created, r.unchanged), (pushed.order_id, false, false));
     assert_eq!(odoo.orders().len(), 1);
-    let total: f64 = odoo.orders()[0]["amount_untaxed"].as_f64().unwrap();
-    let ht: f64 = v2.total_ht.parse().unwrap();
-    // Options are described in notes, not ordered: Odoo's total is the devis's base (to
-    // float rounding of the stand-in's line subtotals: a few cents over 50 lines).
-    assert!((total - ht).abs() < 0.05, "Odoo {total} vs devis {ht}");
+    // Options are described in notes, not ordered: Odoo's totals are the devis's base, to
+    // the cent.
+    let o = &odoo.orders()[0];
+    let cents = |k: &str| format!("{:.2}", o[k].as_f64().unwrap());
+    assert_eq!(
+        (cents("amount_untaxed"), cents("amount_tax"), cents("amount_total")),
+        (v2.total_ht.clone(), v2.total_vat.clone(), v2.total_ttc.clone())
+    );
     assert!(
         odoo.attachments()
             .iter()
@@ -347,6 +361,104 @@ async fn a_rejected_key_is_a_clear_error_and_writes_nothing() {
             .version,
         1
     );
+}
+
+/// A caller with a short deadline gets the push's state before it, not DEADLINE_EXCEEDED:
+/// `pending` while Odoo is slow (the push goes on and lands), UNAVAILABLE when Odoo cannot
+/// be reached at all.
+#[tokio::test]
+async fn push_answers_within_the_callers_deadline() {
+    let odoo = odoo_standin::start(odoo_standin::Options::default()).await;
+    let (_server, mut c) = start(&odoo, &odoo.key).await;
+    let e = c
+        .create_estimate(tokio_stream::iter(upload(pb::EstimateHeader {
+            settings: Some(pb::EstimateSettings {
+                client: Some(pb::Party {
+                    name: "SCI Lente".into(),
+                    ..Default::default()
+                }),
+                ..Default::default()
+            }),
+            ..Default::default()
+        })))
+        .await
+        .unwrap()
+        .into_inner();
+    // Odoo takes 4 s to answer the first call of the push.
+    odoo.fail_call(
+        "sale.order",
+        "default_get",
+        1,
+        odoo_standin::Failure::Hang(Duration::from_secs(4)),
+    );
+    let mut r = tonic::Request::new(pb::PushToOdooRequest { id: e.id.clone() });
+    r.set_timeout(Duration::from_secs(2));
+    let started = std::time::Instant::now();
+    let pending = c.push_to_odoo(r).await.expect("an answer, not a deadline").into_inner();
+    assert!(started.elapsed() < Duration::from_secs(2), "{:?}", started.elapsed());
+    assert_eq!(pending.state, "pending", "{pending:?}");
+    // The push goes on durably and lands.
+    let mut r = tonic::Request::new(pb::PushToOdooRequest { id: e.id.clone() });
+    r.set_timeout(Duration::from_secs(30));
+    let done = c.push_to_odoo(r).await.unwrap().into_inner();
+    assert_eq!(done.state, "done", "{done:?}");
+    assert_eq!(odoo.orders().len(), 1);
+
+    // No Odoo at all on the configured address.
+    let closed = format!("http://127.0.0.1:{}", common::free_port());
+    let (_server, mut c) = start_with(
+        &odoo,
+        &odoo.key,
+        tempfile::tempdir().unwrap(),
+        &[("CHANTIER_ODOO_URL", closed.as_str())],
+    )
+    .await;
+    let e = c
+        .create_estimate(tokio_stream::iter(upload(pb::EstimateHeader {
+            settings: Some(pb::EstimateSettings {
+                client: Some(pb::Party {
+                    name: "SCI Injoignable".into(),
+                    ..Default::default()
+                }),
+                ..Default::default()
+            }),
+            ..Default::default()
+        })))
+        .await
+        .unwrap()
+        .into_inner();
+    let mut r = tonic::Request::new(pb::PushToOdooRequest { id: e.id.clone() });
+    r.set_timeout(Duration::from_secs(8));
+    let started = std::time::Instant::now();
+    let s = c.push_to_odoo(r).await.unwrap_err();
+    assert!(started.elapsed() < Duration::from_secs(8), "{:?}", started.elapsed());
+    assert_eq!(s.code(), Code::Unavailable, "{s:?}");
+    assert!(s.message().contains("cannot be reached") && s.message().contains("queued"), "{}", s.message());
+}
+
+/// A push refused by Odoo comes back with the estimate that asked for it, with the reason.
+#[tokio::test]
+async fn create_with_push_returns_a_refused_push() {
+    let odoo = odoo_standin::start(odoo_standin::Options::default()).await;
+    let (_server, mut c) = start(&odoo, "0000000000000000000000000000000000000000").await;
+    let e = c
+        .create_estimate(tokio_stream::iter(upload(pb::EstimateHeader {
+            settings: Some(pb::EstimateSettings {
+                client: Some(pb::Party {
+                    name: "SCI Refus".into(),
+                    ..Default::default()
+                }),
+                ..Default::default()
+            }),
+            push_to_odoo: true,
+            ..Default::default()
+        })))
+        .await
+        .unwrap()
+        .into_inner();
+    let p = e.odoo_push.expect("the push's state");
+    assert_eq!(p.state, "failed", "{p:?}");
+    assert!(p.error.contains("credentials"), "{}", p.error);
 }
 
 /// The server dies after Odoo created the order but before it heard back: the restarted

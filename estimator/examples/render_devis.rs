@@ -152,6 +152,7 @@ fn estimate() -> Estimate {
         lots,
         variants: Vec::new(),
         total_ht,
+        rounding_adjustment: Decimal::ZERO,
         vat: vec![VatAmount {
             rate,
             base_ht: total_ht,

@@ -51,6 +51,9 @@ pub struct Terms {
     pub recovery_fee: String,
     pub free_estimate: bool,
     pub quote_fee: String,
+    /// How the firm rounds totals (as its Odoo company does); when absent, the connected Odoo
+    /// company's method, else globally.
+    pub tax_rounding: Option<crate::estimate::TaxRounding>,
 }
 
 impl Default for Terms {
@@ -62,6 +65,7 @@ impl Default for Terms {
             recovery_fee: "40 €".into(),
             free_estimate: true,
             quote_fee: "0 €".into(),
+            tax_rounding: None,
         }
     }
 }

@@ -7,7 +7,9 @@ mod common;
 use std::collections::BTreeMap;
 
 use chantier_estimator::clauses::ClauseLibrary;
-use chantier_estimator::estimate::{self, Estimate, Installment, Language, VatRegime};
+use chantier_estimator::estimate::{
+    self, Estimate, EstimateSettings, Installment, Language, TaxRounding, VatRegime,
+};
 use chantier_estimator::export::{self, Table};
 use chantier_estimator::library::PriceLibrary;
 use chantier_estimator::profile::FirmProfile;
@@ -83,27 +85,52 @@ fn quantities_match_the_generator() {
 
 #[test]
 fn totals_add_up_to_the_cent() {
-    let (e, _) = common::house_estimate(common::settings());
-    for lot in &e.lots {
-        for l in &lot.lines {
-            assert_eq!(
-                l.total,
-                (l.quantity * l.unit_price).round_dp(2),
-                "{}",
-                l.number
-            );
+    // Both of Odoo's methods, on prices re-computed with a margin that leaves sub-cent line
+    // amounts (the bundled margin happens to land on whole cents more often).
+    for method in [TaxRounding::Globally, TaxRounding::PerLine] {
+        let (e, _) = common::house_estimate(EstimateSettings {
+            tax_rounding: Some(method),
+            margin_rate: Decimal::new(12, 2),
+            vat_regime: VatRegime::Renovation,
+            ..common::settings()
+        });
+        assert_eq!(e.tax_rounding(), Some(method));
+        let mut raw_by_rate: BTreeMap<Decimal, Decimal> = BTreeMap::new();
+        for lot in &e.lots {
+            for l in &lot.lines {
+                assert_eq!(l.total, (l.quantity * l.unit_price).round_dp(2), "{}", l.number);
+                *raw_by_rate.entry(l.vat_rate.normalize()).or_default() += l.quantity * l.unit_price;
+            }
+            assert_eq!(lot.total_ht, lot.lines.iter().map(|l| l.total).sum::<Decimal>());
         }
+        let lots: Decimal = e.lots.iter().map(|l| l.total_ht).sum();
+        assert_eq!(e.total_ht, lots + e.rounding_adjustment, "{method:?}");
+        let raw: Decimal = raw_by_rate.values().sum();
+        for v in &e.vat {
+            let base = raw_by_rate[&v.rate];
+            let per_line: Decimal = e
+                .lines()
+                .filter(|l| l.vat_rate.normalize() == v.rate)
+                .map(|l| (l.total * l.vat_rate).round_dp(2))
+                .sum();
+            match method {
+                TaxRounding::Globally => assert_eq!(v.amount, (base * v.rate).round_dp(2)),
+                TaxRounding::PerLine => assert_eq!(v.amount, per_line),
+            }
+        }
+        match method {
+            TaxRounding::Globally => assert_eq!(e.total_ht, raw.round_dp(2)),
+            TaxRounding::PerLine => assert!(e.rounding_adjustment.is_zero()),
+        }
+        assert_eq!(e.total_vat, e.vat.iter().map(|v| v.amount).sum::<Decimal>());
+        assert_eq!(e.total_ttc, e.total_ht + e.total_vat);
         assert_eq!(
-            lot.total_ht,
-            lot.lines.iter().map(|l| l.total).sum::<Decimal>()
+            e.payments.iter().map(|p| p.amount).sum::<Decimal>(),
+            e.total_ttc
         );
     }
-    assert_eq!(
-        e.total_ht,
-        e.lots.iter().map(|l| l.total_ht).sum::<Decimal>()
-    );
-    assert_eq!(e.total_vat, e.vat.iter().map(|v| v.amount).sum::<Decimal>());
-    assert_eq!(e.total_ttc, e.total_ht + e.total_vat);
+    let (e, _) = common::house_estimate(common::settings());
+    assert_eq!(e.tax_rounding(), Some(TaxRounding::Globally), "the default");
     assert_eq!(e.vat.len(), 1, "new build: 20 % only");
     assert_eq!(
         e.vat[0].amount,

@@ -13,9 +13,10 @@ use std::collections::BTreeSet;
 use std::sync::{Arc, Mutex};
 
 use base64::Engine;
-use chantier_estimator::estimate::Estimate;
+use chantier_estimator::estimate::{Estimate, TaxRounding};
 use chantier_estimator::odoo::{self, OdooClient, OdooConfig, OdooError, Transport};
-use rust_decimal::prelude::ToPrimitive;
+use rust_decimal::Decimal;
+use rust_decimal::prelude::{FromPrimitive, ToPrimitive};
 use serde_json::{Map, Value, json};
 
 const VARS: [&str; 4] = ["ODOO_URL", "ODOO_DB", "ODOO_USER", "ODOO_KEY"];
@@ -46,6 +47,8 @@ static TURN: tokio::sync::Mutex<()> = tokio::sync::Mutex::const_new(());
 /// What a test created in Odoo, removed at the end.
 #[derive(Debug, Default)]
 struct Created {
+    /// The company's rounding method to put back.
+    rounding: Option<(i64, TaxRounding)>,
     orders: Vec<i64>,
     leads: Vec<i64>,
     partners: Vec<i64>,
@@ -180,16 +183,26 @@ async fn cleanup(config: &OdooConfig, created: Created) {
     for id in created.products {
         unlink("product.product", id).await;
     }
+    if let Some((company, method)) = created.rounding {
+        let _ = c
+            .write(
+                "res.company",
+                &[company],
+                json!({"tax_calculation_rounding_method": method.odoo_name()}),
+            )
+            .await;
+    }
 }
 
-/// Pushes `e` and records what the push created.
-async fn push(
+/// Pushes `e` after `previous` and records what the push created.
+async fn push_after(
     c: &OdooClient,
     e: &Estimate,
     created: &Tracker,
+    previous: &odoo::Previous,
 ) -> Result<odoo::PushOutcome, OdooError> {
     let before = products(c, e).await;
-    let out = odoo::push_estimate(c, e, &devis::pdf(e)).await;
+    let out = odoo::push_estimate(c, e, &devis::pdf(e), previous).await;
     let after = products(c, e).await;
     let mut t = created.lock().unwrap();
     // Only products seen to appear are ours to remove.
@@ -205,6 +218,15 @@ async fn push(
         }
     }
     out
+}
+
+/// A first push of `e`.
+async fn push(
+    c: &OdooClient,
+    e: &Estimate,
+    created: &Tracker,
+) -> Result<odoo::PushOutcome, OdooError> {
+    push_after(c, e, created, &odoo::Previous::default()).await
 }
 
 async fn new_lead(c: &OdooClient, client: &str, created: &Tracker) -> i64 {
@@ -340,92 +362,237 @@ async fn check_first_push(c: &OdooClient, e: &Estimate, lead: i64, out: &odoo::P
     }
 }
 
+/// Odoo's three totals of an order, to the cent.
+async fn order_totals(c: &OdooClient, order: i64) -> (Decimal, Decimal, Decimal) {
+    let o = &c
+        .read(
+            "sale.order",
+            &[order],
+            &["amount_untaxed", "amount_tax", "amount_total"],
+        )
+        .await
+        .unwrap()[0];
+    let d = |k: &str| {
+        Decimal::from_f64(o[k].as_f64().unwrap())
+            .unwrap()
+            .round_dp(2)
+    };
+    (d("amount_untaxed"), d("amount_tax"), d("amount_total"))
+}
+
+/// The devis's three totals as Odoo must show them.
+fn devis_totals(e: &Estimate) -> (Decimal, Decimal, Decimal) {
+    (e.total_ht, e.total_vat, e.total_ttc)
+}
+
+/// Every priced line carries the devis's unit, and so does its product.
+async fn check_units(c: &OdooClient, e: &Estimate, order: i64) {
+    let got = rows(
+        c,
+        "sale.order.line",
+        json!([["order_id", "=", order]]),
+        &[
+            "id",
+            "sequence",
+            "display_type",
+            "name",
+            "product_id",
+            "product_uom_id",
+            "tax_ids",
+        ],
+        "sequence,id",
+    )
+    .await;
+    for (l, want) in devis::check_lines(&got, e) {
+        assert_eq!(
+            l["product_uom_id"][1].as_str(),
+            Some(setup_unit_name(want.unit)),
+            "unit of {} ({})",
+            want.code,
+            want.unit.label()
+        );
+        let product = c
+            .read("product.product", &[l["product_id"][0].as_i64().unwrap()], &["uom_id"])
+            .await
+            .unwrap();
+        assert_eq!(
+            product[0]["uom_id"][1].as_str(),
+            Some(setup_unit_name(want.unit)),
+            "product unit of {}",
+            want.code
+        );
+    }
+}
+
+fn setup_unit_name(u: chantier_estimator::library::Unit) -> &'static str {
+    use chantier_estimator::library::Unit;
+    match u {
+        Unit::U | Unit::Ens => "Units",
+        Unit::Ml => "m",
+        Unit::M2 => "m²",
+        Unit::M3 => "m³",
+        Unit::Kg => "kg",
+        Unit::H => "Hours",
+    }
+}
+
+/// The company's rounding method, set to `method` for the scenario and put back after.
+async fn set_rounding(c: &OdooClient, method: TaxRounding, created: &Tracker) {
+    let company = odoo::setup::company(c).await.unwrap();
+    let old = company.rounding.unwrap();
+    {
+        let mut t = created.lock().unwrap();
+        if t.rounding.is_none() {
+            t.rounding = Some((company.id, old));
+        }
+    }
+    c.write(
+        "res.company",
+        &[company.id],
+        json!({"tax_calculation_rounding_method": method.odoo_name()}),
+    )
+    .await
+    .unwrap();
+}
+
+/// When an order was last written, and its line ids.
+async fn stamp(c: &OdooClient, id: i64) -> (Value, Value) {
+    let o = c
+        .read("sale.order", &[id], &["write_date", "order_line"])
+        .await
+        .unwrap();
+    (o[0]["write_date"].clone(), o[0]["order_line"].clone())
+}
+
+/// One estimate through its life: pushed, pushed again (nothing written), re-priced and
+/// pushed, pushed again; Odoo's totals equal the devis's each time, units are right.
+async fn life_of(c: &OdooClient, e1: Estimate, lead: i64, created: &Tracker) {
+    let first = push(c, &e1, created).await.unwrap();
+    check_first_push(c, &e1, lead, &first).await;
+    assert_eq!(order_totals(c, first.order_id).await, devis_totals(&e1), "{}", e1.reference);
+    assert_eq!(
+        (first.amount_untaxed, first.amount_tax, first.amount_total),
+        devis_totals(&e1)
+    );
+    check_units(c, &e1, first.order_id).await;
+    let before = stamp(c, first.order_id).await;
+
+    // Again, as the same-plans webhook repeat does: nothing written, nothing posted.
+    let again = push_after(c, &e1, created, &first.previous()).await.unwrap();
+    assert_eq!((again.order_id, again.created, again.unchanged), (first.order_id, false, true));
+    assert!(again.message_ids.is_empty(), "{:?}", again.message_ids);
+    assert_eq!(stamp(c, first.order_id).await, before, "the order was not written");
+    assert_eq!(messages(c, "sale.order", first.order_id).await.len(), 1);
+
+    // Re-priced: the same draft, new lines, v2 attached, totals still the devis's.
+    let e2 = devis::repriced(&e1);
+    let second = push_after(c, &e2, created, &again.previous()).await.unwrap();
+    assert_eq!((second.order_id, second.created, second.unchanged), (first.order_id, false, false));
+    assert_eq!(order_totals(c, first.order_id).await, devis_totals(&e2), "{} v2", e1.reference);
+    check_units(c, &e2, first.order_id).await;
+    let new_lines = lines(c, first.order_id).await;
+    for (l, want) in devis::check_lines(&new_lines, &e2) {
+        assert_eq!(l["price_unit"].as_f64(), want.unit_price.to_f64(), "new price of {}", want.code);
+    }
+    let taxes: BTreeSet<i64> = new_lines.iter().flat_map(|l| ids(&l["tax_ids"])).collect();
+    assert!(taxes.len() >= 2, "renovation rates: {taxes:?}");
+    assert_eq!(messages(c, "sale.order", first.order_id).await.len(), 2);
+    assert_eq!(messages(c, "crm.lead", lead).await.len(), 2);
+    let third = push_after(c, &e2, created, &second.previous()).await.unwrap();
+    assert!(third.unchanged && third.message_ids.is_empty());
+}
+
+/// The "done when", on a fresh French database: a new build at 20 % with options
+/// and a renovation at 10 % and 5.5 % with a retenue, under each rounding method.
 #[tokio::test]
-async fn live_push_again_and_reprice() {
-    let Some(config) = live("live_push_again_and_reprice") else {
+async fn live_quotations_equal_the_devis_under_both_rounding_methods() {
+    let Some(config) = live("live_quotations_equal_the_devis_under_both_rounding_methods") else {
         return;
     };
     with_cleanup(config, |config, created| async move {
         let c = OdooClient::new(config).unwrap();
         let server = c.server().await.unwrap();
         eprintln!("live Odoo {} over {:?}", server.major, server.transport);
-        let client = unique("push");
-        let lead = new_lead(&c, &client, &created).await;
-        let e1 = devis::house(&client, Some(lead));
-
-        let first = push(&c, &e1, &created).await.unwrap();
-        check_first_push(&c, &e1, lead, &first).await;
-        let old_lines: Vec<i64> = lines(&c, first.order_id)
-            .await
-            .iter()
-            .filter_map(|l| l["id"].as_i64())
-            .collect();
-
-        // Again: nothing new.
-        let again = push(&c, &e1, &created).await.unwrap();
-        assert_eq!((again.order_id, again.created), (first.order_id, false));
-        assert_eq!(again.attachment_id, first.attachment_id);
-        assert!(again.message_ids.is_empty(), "{:?}", again.message_ids);
-        assert_eq!(attachments(&c, "sale.order", first.order_id).await.len(), 1);
-        assert_eq!(messages(&c, "sale.order", first.order_id).await.len(), 1);
-        let same_ref = rows(
-            &c,
-            "sale.order",
-            json!([["client_order_ref", "=", e1.reference]]),
-            &["id"],
-            "id",
-        )
-        .await;
-        assert_eq!(same_ref.len(), 1, "still one order");
-
-        // Re-priced: the same draft, new lines, v2 attached.
-        let e2 = devis::repriced(&e1);
-        let second = push(&c, &e2, &created).await.unwrap();
-        assert_eq!((second.order_id, second.created), (first.order_id, false));
-        let new_lines = lines(&c, first.order_id).await;
-        for (l, want) in devis::check_lines(&new_lines, &e2) {
-            assert_eq!(
-                l["price_unit"].as_f64(),
-                want.unit_price.to_f64(),
-                "new price of {}",
-                want.code
-            );
+        for method in [TaxRounding::Globally, TaxRounding::PerLine] {
+            set_rounding(&c, method, &created).await;
+            let client = unique(&format!("new build {method:?}"));
+            let lead = new_lead(&c, &client, &created).await;
+            let house = devis::house_rounded(&client, Some(lead), method);
+            assert!(!house.variants.is_empty(), "the sample house has options");
+            life_of(&c, house, lead, &created).await;
+            let client = unique(&format!("renovation {method:?}"));
+            let lead = new_lead(&c, &client, &created).await;
+            let reno = devis::renovation(&client, Some(lead), method);
+            assert!(reno.retenue_amount > Decimal::ZERO);
+            assert!(reno.vat.len() >= 2, "10 % and 5.5 %: {:?}", reno.vat);
+            life_of(&c, reno, lead, &created).await;
         }
-        assert!(
-            new_lines
-                .iter()
-                .all(|l| !old_lines.contains(&l["id"].as_i64().unwrap())),
-            "the old lines are replaced"
-        );
-        let gone = c
-            // Reading only "id" would not check that they exist.
-            .call(
-                "sale.order.line",
-                "read",
-                Some(&old_lines),
-                kw(json!({"fields": ["id", "name"]})),
-            )
-            .await
-            .unwrap();
-        assert_eq!(gone, json!([]), "the old lines no longer exist");
-        let taxes: BTreeSet<i64> = new_lines.iter().flat_map(|l| ids(&l["tax_ids"])).collect();
-        assert!(taxes.len() >= 2, "renovation rates: {taxes:?}");
-        let names: BTreeSet<String> = attachments(&c, "sale.order", first.order_id)
-            .await
-            .iter()
-            .map(|a| a["name"].as_str().unwrap().to_string())
-            .collect();
-        assert_eq!(
-            names,
-            BTreeSet::from([
-                format!("{} v1.pdf", e1.reference),
-                format!("{} v2.pdf", e1.reference)
-            ])
-        );
-        assert_eq!(messages(&c, "sale.order", first.order_id).await.len(), 2);
-        assert_eq!(messages(&c, "crm.lead", lead).await.len(), 2);
+        // A devis rounded the other way is refused before anything is written.
+        set_rounding(&c, TaxRounding::Globally, &created).await;
+        let client = unique("wrong rounding");
+        let e = devis::house_rounded(&client, None, TaxRounding::PerLine);
+        let err = push(&c, &e, &created).await;
+        assert!(matches!(err, Err(OdooError::Mismatch(_))), "{err:?}");
+        assert!(rows(&c, "sale.order", json!([["client_order_ref", "=", e.reference]]), &["id"], "id").await.is_empty());
+        // What the push re-activated stays active: m³ and the reduced rates.
+        let m3 = rows(&c, "uom.uom", json!([["name", "=", "m³"]]), &["id"], "id").await;
+        assert_eq!(m3.len(), 1, "m³ is active");
     })
     .await;
+}
+
+/// A salesperson edits the draft in Odoo; the re-priced estimate does not overwrite it:
+/// refused with the reason, or sent as a new quotation, as configured.
+#[tokio::test]
+async fn live_edited_draft_is_not_overwritten() {
+    let Some(config) = live("live_edited_draft_is_not_overwritten") else {
+        return;
+    };
+    with_cleanup(config, |config, created| async move {
+        let c = OdooClient::new(config.clone()).unwrap();
+        set_rounding(&c, TaxRounding::Globally, &created).await;
+        let client = unique("edited");
+        let lead = new_lead(&c, &client, &created).await;
+        let e1 = devis::house(&client, Some(lead));
+        let first = push(&c, &e1, &created).await.unwrap();
+        let line = lines(&c, first.order_id)
+            .await
+            .into_iter()
+            .find(|l| l["display_type"] == json!(false))
+            .unwrap();
+        let line_id = line["id"].as_i64().unwrap();
+        c.write("sale.order.line", &[line_id], json!({"price_unit": 1.0})).await.unwrap();
+        let e2 = devis::repriced(&e1);
+        let err = push_after(&c, &e2, &created, &first.previous()).await;
+        assert!(matches!(&err, Err(OdooError::Conflict(m)) if m.contains(&first.order_name)), "{err:?}");
+        let kept = c.read("sale.order.line", &[line_id], &["price_unit"]).await.unwrap();
+        assert_eq!(kept[0]["price_unit"], json!(1.0), "the edit is kept");
+
+        let c2 = OdooClient::new(OdooConfig { edited_draft: odoo::EditedDraft::NewQuotation, ..config }).unwrap();
+        let out = push_after(&c2, &e2, &created, &first.previous()).await.unwrap();
+        assert!(out.created && out.order_id != first.order_id, "a new quotation");
+        assert!(out.warnings.iter().any(|w| w.contains(&first.order_name)), "{:?}", out.warnings);
+        assert_eq!(order_totals(&c, out.order_id).await, devis_totals(&e2));
+        let kept = c.read("sale.order.line", &[line_id], &["price_unit"]).await.unwrap();
+        assert_eq!(kept[0]["price_unit"], json!(1.0), "the edited draft is left alone");
+    })
+    .await;
+}
+
+/// `serve`'s start-up check finds nothing wrong with a fresh French database.
+#[tokio::test]
+async fn live_startup_check_passes_on_a_french_database() {
+    let Some(config) = live("live_startup_check_passes_on_a_french_database") else {
+        return;
+    };
+    let c = OdooClient::new(config).unwrap();
+    let (findings, company) = odoo::setup::check(&c, true).await;
+    let problems: Vec<_> = findings
+        .iter()
+        .filter(|f| matches!(f, odoo::setup::Finding::Problem(_)))
+        .collect();
+    assert!(problems.is_empty(), "{findings:#?}");
+    assert_eq!(company.unwrap().currency, "EUR");
 }
 
 #[tokio::test]

@@ -165,12 +165,16 @@ async fn exercise(url: &str) {
             order_name: "S00012".into(),
             pushed_version: 2,
             attachment_id: Some(3),
+            sent_digest: Some("sent".into()),
+            lines_digest: Some("lines".into()),
         })
         .await
         .unwrap();
+    let link = store.odoo_link(&e.id).await.unwrap().unwrap();
+    assert_eq!(link.order_name, "S00012");
     assert_eq!(
-        store.odoo_link(&e.id).await.unwrap().unwrap().order_name,
-        "S00012"
+        (link.sent_digest.as_deref(), link.lines_digest.as_deref()),
+        (Some("sent"), Some("lines"))
     );
     assert_eq!(
         store.estimate_for_opportunity(999).await.unwrap(),

@@ -278,6 +278,12 @@ pub fn estimate(e: &Estimate) -> pb::Estimate {
             .collect(),
         warnings: e.warnings.clone(),
         opportunity_id: e.opportunity_id.unwrap_or_default(),
+        tax_rounding: e
+            .tax_rounding()
+            .map(|r| r.odoo_name().to_string())
+            .unwrap_or_default(),
+        rounding_adjustment: e.rounding_adjustment.to_string(),
+        odoo_push: None,
         json: serde_json::to_string(e).unwrap_or_default(),
     }
 }

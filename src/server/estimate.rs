@@ -2,14 +2,15 @@
 //! All the logic is in `chantier_estimator::app`; this file converts messages and statuses.
 
 use std::sync::Arc;
-use std::time::Duration;
+use std::time::{Duration, Instant};
 
 use chantier_estimator::app::{App, Rendering, Upload};
-use chantier_estimator::estimate::{EstimateSettings, Installment, Language, Party, VatRegime};
+use chantier_estimator::estimate::{
+    EstimateSettings, Installment, Language, Party, TaxRounding, VatRegime,
+};
 use chantier_estimator::export::Table;
 use chantier_estimator::library::PriceLibrary;
 use chantier_estimator::rules::RuleSet;
-use chantier_estimator::store::JobState;
 use chantier_proto::v1 as pb;
 use chantier_proto::v1::estimate_service_server::EstimateService;
 use pb::create_estimate_request::Part;
@@ -17,8 +18,8 @@ use rust_decimal::Decimal;
 use tokio_stream::StreamExt;
 use tonic::{Request, Response, Status, Streaming};
 
-use super::convert;
 use super::status::estimator_status;
+use super::{convert, push};
 
 #[derive(Debug, Clone)]
 pub struct Estimates {
@@ -101,6 +102,11 @@ pub(super) fn settings(s: pb::EstimateSettings) -> Result<EstimateSettings, Stat
         free_estimate: s.free_estimate,
         clauses: (!s.clauses.is_empty()).then_some(s.clauses),
         opportunity_id: (s.opportunity_id > 0).then_some(s.opportunity_id),
+        tax_rounding: match pb::TaxRounding::try_from(s.tax_rounding).unwrap_or_default() {
+            pb::TaxRounding::Globally => Some(TaxRounding::Globally),
+            pb::TaxRounding::PerLine => Some(TaxRounding::PerLine),
+            pb::TaxRounding::Unspecified => None,
+        },
         ..d
     })
 }
@@ -123,6 +129,18 @@ fn rules(f: Option<pb::NamedFile>) -> Result<Option<RuleSet>, Status> {
 }
 
 impl Estimates {
+    /// The state of the push a Create or Reprice queued, within the caller's deadline. An
+    /// unreachable Odoo is a pending push here: the estimate itself is saved.
+    async fn push_result(
+        &self,
+        estimate_id: &str,
+        deadline: Option<Duration>,
+        started: Instant,
+    ) -> Result<pb::PushToOdooResponse, Status> {
+        let wait = push::wait_budget(deadline, self.timeout, started.elapsed());
+        push::push_state(&self.app, &chantier_estimator::app::push_key(estimate_id), wait).await
+    }
+
     async fn in_time<T>(
         &self,
         work: impl std::future::Future<Output = Result<T, Status>>,
@@ -137,6 +155,8 @@ impl EstimateService for Estimates {
         &self,
         request: Request<Streaming<pb::CreateEstimateRequest>>,
     ) -> Result<Response<pb::Estimate>, Status> {
+        let started = Instant::now();
+        let deadline = push::caller_deadline(request.metadata());
         let mut stream = request.into_inner();
         self.in_time(async move {
             let _slot = self
@@ -190,7 +210,11 @@ impl EstimateService for Estimates {
                 .await
                 .map_err(estimator_status)?;
             tracing::info!(estimate = %e.id, reference = %e.reference, total_ht = %e.total_ht, lines = e.lines().count(), "estimate created");
-            Ok(Response::new(convert::estimate(&e)))
+            let mut out = convert::estimate(&e);
+            if header.push_to_odoo {
+                out.odoo_push = Some(self.push_result(&e.id, deadline, started).await?);
+            }
+            Ok(Response::new(out))
         })
         .await
     }
@@ -240,18 +264,24 @@ impl EstimateService for Estimates {
         &self,
         request: Request<pb::RepriceEstimateRequest>,
     ) -> Result<Response<pb::Estimate>, Status> {
+        let started = Instant::now();
+        let deadline = push::caller_deadline(request.metadata());
         let r = request.into_inner();
         let settings = r.settings.map(settings).transpose()?;
         let library = library(r.library)?;
-        let e = self
-            .in_time(async {
-                self.app
-                    .reprice(&r.id, settings, library, r.push_to_odoo)
-                    .await
-                    .map_err(estimator_status)
-            })
-            .await?;
-        Ok(Response::new(convert::estimate(&e)))
+        self.in_time(async {
+            let e = self
+                .app
+                .reprice(&r.id, settings, library, r.push_to_odoo)
+                .await
+                .map_err(estimator_status)?;
+            let mut out = convert::estimate(&e);
+            if r.push_to_odoo {
+                out.odoo_push = Some(self.push_result(&e.id, deadline, started).await?);
+            }
+            Ok(Response::new(out))
+        })
+        .await
     }
 
     async fn render_proposal(
@@ -293,39 +323,13 @@ impl EstimateService for Estimates {
         &self,
         request: Request<pb::PushToOdooRequest>,
     ) -> Result<Response<pb::PushToOdooResponse>, Status> {
+        let started = Instant::now();
+        let deadline = push::caller_deadline(request.metadata());
         let id = request.into_inner().id;
         let key = self.app.push(&id).await.map_err(estimator_status)?;
-        // Wait for the worker within most of the call's time; the push stays queued if not.
-        let job = self
-            .app
-            .wait_job(&key, self.timeout.mul_f32(0.9))
-            .await
-            .map_err(estimator_status)?;
-        let result: serde_json::Value = job
-            .result
-            .as_deref()
-            .and_then(|r| serde_json::from_str(r).ok())
-            .unwrap_or_default();
-        let state = match job.state {
-            JobState::Done => "done",
-            JobState::Failed => "failed",
-            JobState::Pending | JobState::Running => "pending",
-        };
-        if job.state == JobState::Failed {
-            // The job's own error is the reason: credentials, access, rejected data.
-            return Err(Status::failed_precondition(format!(
-                "push to Odoo failed: {}",
-                job.last_error.unwrap_or_default()
-            )));
-        }
-        Ok(Response::new(pb::PushToOdooResponse {
-            state: state.into(),
-            order_id: result["order_id"].as_i64().unwrap_or_default(),
-            order_name: result["order_name"].as_str().unwrap_or_default().into(),
-            created: result["created"].as_bool().unwrap_or_default(),
-            error: job.last_error.unwrap_or_default(),
-            attempts: job.attempts,
-        }))
+        let wait = push::wait_budget(deadline, self.timeout, started.elapsed());
+        let state = push::push_state(&self.app, &key, wait).await?;
+        push::as_reply(state).map(Response::new)
     }
 
     async fn request_proposal(

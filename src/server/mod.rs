@@ -2,6 +2,7 @@
 
 mod convert;
 mod estimate;
+mod push;
 mod service;
 mod status;
 mod vision;
@@ -33,8 +34,15 @@ pub fn run(config: Config) -> Result<ExitCode> {
 }
 
 fn init_logging(config: &Config) {
+    // ONNX Runtime logs its session set-up at INFO through `ort`: a dozen lines at every
+    // start that say nothing to an operator, unless asked for by name.
+    let directives = if config.log.contains("ort") {
+        config.log.clone()
+    } else {
+        format!("{},ort=warn", config.log)
+    };
     let filter =
-        tracing_subscriber::EnvFilter::try_new(&config.log).unwrap_or_else(|_| "info".into());
+        tracing_subscriber::EnvFilter::try_new(&directives).unwrap_or_else(|_| "info,ort=warn".into());
     let builder = tracing_subscriber::fmt()
         .with_env_filter(filter)
         .with_writer(std::io::stderr);
@@ -79,6 +87,12 @@ pub async fn serve_on(
         config.limits(),
         config.odoo_config(),
     )?);
+    if app.odoo.is_some() {
+        // Odoo may come later: the check only says what is wrong, once, and never stops
+        // the start.
+        let app = app.clone();
+        tokio::spawn(async move { log_odoo_findings(app.check_odoo().await) });
+    }
     let estimates = estimate::Estimates {
         app: app.clone(),
         timeout: Duration::from_secs(config.request_timeout_secs),
@@ -174,6 +188,21 @@ pub async fn serve_on(
     }
     tracing::info!("chantier stopped");
     Ok(())
+}
+
+/// One warning per problem found in Odoo, one line for the rest.
+fn log_odoo_findings(findings: Vec<chantier_estimator::odoo::setup::Finding>) {
+    use chantier_estimator::odoo::setup::Finding;
+    let mut facts = Vec::new();
+    for f in findings {
+        match f {
+            Finding::Problem(p) => tracing::warn!("Odoo: {p}"),
+            Finding::Fact(f) => facts.push(f),
+        }
+    }
+    if !facts.is_empty() {
+        tracing::info!("Odoo: {}", facts.join("; "));
+    }
 }
 
 /// The detector, the event hub, alert sinks, metrics endpoint and cameras. A model that

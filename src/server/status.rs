@@ -33,7 +33,10 @@ pub fn estimator_code(e: &EstimatorError) -> Code {
         EstimatorError::Render(_) => Code::Internal,
         EstimatorError::Storage(_) => Code::Unavailable,
         EstimatorError::Odoo(o) => match o {
+            OdooError::Unreachable(_) => Code::Unavailable,
             OdooError::Transient(_) => Code::Unavailable,
+            OdooError::Mismatch(_) => Code::FailedPrecondition,
+            OdooError::Conflict(_) => Code::FailedPrecondition,
             OdooError::Auth(_) => Code::FailedPrecondition,
             OdooError::Access(_) => Code::PermissionDenied,
             OdooError::Missing(_) => Code::FailedPrecondition,

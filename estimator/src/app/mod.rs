@@ -13,7 +13,8 @@ use tokio::sync::Notify;
 
 use crate::clauses::ClauseLibrary;
 use crate::error::{EstimatorError, Result};
-use crate::estimate::{self, Document, Estimate, EstimateSettings, Inputs};
+use crate::estimate::{self, Document, Estimate, EstimateSettings, Inputs, TaxRounding};
+use crate::odoo::setup::Finding;
 use crate::export::{self, Table};
 use crate::library::PriceLibrary;
 use crate::odoo::{OdooClient, OdooConfig};
@@ -93,6 +94,9 @@ pub struct App {
     /// Runners of job kinds the binary adds (alert deliveries): the outbox's lease, retries
     /// and backoff serve them as they serve Odoo pushes.
     handlers: Handlers,
+    /// The Odoo company's tax rounding method, once the start-up check has read it: new
+    /// estimates follow it when neither the request nor the firm profile chooses one.
+    odoo_rounding: std::sync::RwLock<Option<TaxRounding>>,
 }
 
 #[derive(Default)]
@@ -134,7 +138,45 @@ impl App {
             wake: Arc::new(Notify::new()),
             done: Arc::new(Notify::new()),
             handlers: Default::default(),
+            odoo_rounding: std::sync::RwLock::new(None),
         })
+    }
+
+    /// Checks the Odoo connection, key, modules, company, units and taxes once (see
+    /// [`crate::odoo::setup::check`]) and remembers the company's rounding method. Empty when
+    /// Odoo is not configured.
+    pub async fn check_odoo(&self) -> Vec<Finding> {
+        let Some(odoo) = self.odoo.clone() else {
+            return Vec::new();
+        };
+        let (mut findings, company) = crate::odoo::setup::check(&odoo, odoo.config().reactivate_archived).await;
+        if let Some(theirs) = company.and_then(|c| c.rounding) {
+            if let Ok(mut r) = self.odoo_rounding.write() {
+                *r = Some(theirs);
+            }
+            if let Some(ours) = self.defaults.firm.terms.tax_rounding
+                && ours != theirs
+            {
+                findings.push(Finding::Problem(format!(
+                    "the firm profile rounds taxes {} but the Odoo company {}: its quotations \
+                     would not equal the devis, and pushes are refused; set [terms] tax_rounding \
+                     = \"{}\" or change Odoo's rounding method",
+                    ours.odoo_name(),
+                    theirs.odoo_name(),
+                    theirs.odoo_name()
+                )));
+            }
+        }
+        findings
+    }
+
+    /// The settings with the rounding method filled from the Odoo company when neither
+    /// the request nor the firm profile chose one.
+    pub(crate) fn with_rounding(&self, mut s: EstimateSettings) -> EstimateSettings {
+        if s.tax_rounding.is_none() && self.defaults.firm.terms.tax_rounding.is_none() {
+            s.tax_rounding = self.odoo_rounding.read().ok().and_then(|r| *r);
+        }
+        s
     }
 
     /// Lets the outbox worker run jobs of `kind` with `handler`.
@@ -220,6 +262,7 @@ impl App {
                 "Odoo is not configured on this server".into(),
             ));
         }
+        let settings = self.with_rounding(settings);
         let (takeoffs, documents) = self.takeoffs(uploads).await?;
         let library = library
             .map(Arc::new)
@@ -259,7 +302,7 @@ impl App {
     ) -> Result<Estimate> {
         let previous = self.store.estimate(id).await?;
         let library = self.library_for(&previous, library);
-        let mut settings = settings.unwrap_or_else(|| previous.settings.clone());
+        let mut settings = self.with_rounding(settings.unwrap_or_else(|| previous.settings.clone()));
         if settings.opportunity_id.is_none() {
             // New terms don't unlink the estimate from its opportunity.
             settings.opportunity_id = previous.opportunity_id;

@@ -11,7 +11,7 @@ use serde_json::{Value, json};
 use super::{App, JOB_LEAD, JOB_PUSH, Upload, lead_key};
 use crate::error::EstimatorError;
 use crate::estimate::{EstimateSettings, Party};
-use crate::odoo::{OdooError, lead, push_estimate};
+use crate::odoo::{OdooError, Previous, lead, push_estimate};
 use crate::store::{Job, OdooLink};
 
 #[derive(Debug, Clone)]
@@ -195,7 +195,18 @@ impl App {
         let e = self.store.estimate(id).await?;
         let lang = if e.english() { "en" } else { "fr" };
         let pdf = self.pdf(&e, lang).await?;
-        let out = push_estimate(&odoo, &e, &pdf).await?;
+        let link = self.store.odoo_link(&e.id).await?;
+        let previous = link
+            .map(|l| Previous {
+                order_id: Some(l.order_id),
+                sent_digest: l.sent_digest,
+                lines_digest: l.lines_digest,
+            })
+            .unwrap_or_default();
+        let out = push_estimate(&odoo, &e, &pdf, &previous).await?;
+        for w in &out.warnings {
+            tracing::warn!(estimate = %e.reference, order = %out.order_name, "{w}");
+        }
         self.store
             .set_odoo_link(&OdooLink {
                 estimate_id: e.id.clone(),
@@ -203,12 +214,18 @@ impl App {
                 order_name: out.order_name.clone(),
                 pushed_version: e.version,
                 attachment_id: Some(out.attachment_id),
+                sent_digest: Some(out.sent_digest.clone()),
+                lines_digest: Some(out.lines_digest.clone()),
             })
             .await?;
         Ok(json!({
             "estimate_id": e.id, "version": e.version, "order_id": out.order_id,
-            "order_name": out.order_name, "created": out.created,
+            "order_name": out.order_name, "created": out.created, "unchanged": out.unchanged,
             "attachment_id": out.attachment_id, "message_ids": out.message_ids,
+            "amount_untaxed": out.amount_untaxed.to_string(),
+            "amount_tax": out.amount_tax.to_string(),
+            "amount_total": out.amount_total.to_string(),
+            "warnings": out.warnings,
         }))
     }
 
@@ -310,6 +327,7 @@ impl App {
             ),
             None => (settings, self.defaults.library.clone()),
         };
+        let settings = self.with_rounding(settings);
         let mut e = crate::estimate::build(
             crate::estimate::Inputs {
                 takeoffs: &takeoffs,

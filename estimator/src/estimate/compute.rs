@@ -10,7 +10,7 @@ use rust_decimal::prelude::{FromPrimitive, RoundingStrategy};
 
 use super::{
     Breakdown, Document, Estimate, EstimateSettings, Installment, Line, LotSection, PaymentLine,
-    Totals, Variant, VatAmount, VatRegime,
+    TaxRounding, Totals, Variant, VatAmount, VatRegime,
 };
 use crate::clauses::{ClauseLibrary, RenderedClause};
 use crate::error::{EstimatorError, Result};
@@ -140,28 +140,59 @@ fn vat_rate(regime: VatRegime, category: VatCategory) -> Decimal {
     }
 }
 
-fn totals(lots: &[LotSection]) -> Totals {
-    let mut by_rate: BTreeMap<Decimal, Decimal> = BTreeMap::new();
-    for line in lots.iter().flat_map(|l| &l.lines) {
-        *by_rate.entry(line.vat_rate.normalize()).or_default() += line.total;
+/// Totals as Odoo computes them under `rounding`, so a pushed quotation lands on the same
+/// cents (Odoo 17+ `account.tax._round_base_lines_tax_details`):
+/// - per line: each line is rounded, each line's VAT is rounded on it, the sums are the
+///   totals;
+/// - globally: the total HT is the rounded sum of the unrounded lines (`quantity x unit
+///   price`), each rate's VAT the rounded rate x its unrounded base.
+///
+/// Lines and lots keep their rounded amounts either way (that is what a line shows).
+fn totals(lots: &[LotSection], rounding: TaxRounding) -> Totals {
+    #[derive(Default)]
+    struct Rate {
+        rounded_base: Decimal,
+        raw_base: Decimal,
+        line_vat: Decimal,
     }
-    // VAT is computed once per rate on the summed base, as on an invoice, not per line.
+    let mut by_rate: BTreeMap<Decimal, Rate> = BTreeMap::new();
+    let mut raw_ht = Decimal::ZERO;
+    for line in lots.iter().flat_map(|l| &l.lines) {
+        let raw = line.quantity * line.unit_price;
+        raw_ht += raw;
+        let r = by_rate.entry(line.vat_rate.normalize()).or_default();
+        r.rounded_base += line.total;
+        r.raw_base += raw;
+        r.line_vat += money(line.total * line.vat_rate);
+    }
+    let lots_ht: Decimal = lots.iter().map(|l| l.total_ht).sum();
+    let total_ht = match rounding {
+        TaxRounding::PerLine => lots_ht,
+        TaxRounding::Globally => money(raw_ht),
+    };
     let vat: Vec<VatAmount> = by_rate
         .into_iter()
         .rev()
-        .map(|(rate, base)| VatAmount {
-            rate,
-            base_ht: base,
-            amount: money(base * rate),
+        .map(|(rate, r)| match rounding {
+            TaxRounding::PerLine => VatAmount {
+                rate,
+                base_ht: r.rounded_base,
+                amount: r.line_vat,
+            },
+            TaxRounding::Globally => VatAmount {
+                rate,
+                base_ht: money(r.raw_base),
+                amount: money(r.raw_base * rate),
+            },
         })
         .collect();
-    let total_ht = lots.iter().map(|l| l.total_ht).sum();
     let total_vat = vat.iter().map(|v| v.amount).sum();
     Totals {
         total_ht,
         total_vat,
         total_ttc: total_ht + total_vat,
         vat,
+        rounding_adjustment: total_ht - lots_ht,
     }
 }
 
@@ -173,6 +204,10 @@ fn price(
     settings: EstimateSettings,
 ) -> Result<Estimate> {
     let english = settings.language == super::Language::En;
+    let rounding = settings
+        .tax_rounding
+        .or(firm.terms.tax_rounding)
+        .unwrap_or_default();
     let one = Decimal::ONE;
     let coefficient = (one + settings.overhead_rate)
         * (one + settings.contingency_rate)
@@ -308,13 +343,13 @@ fn price(
             let mut lots = order_lots(by_lot);
             number(&mut lots, &format!("O{}.", k + 1));
             Variant {
-                totals: totals(&lots),
+                totals: totals(&lots, rounding),
                 name,
                 lots,
             }
         })
         .collect();
-    let t = totals(&lots);
+    let t = totals(&lots, rounding);
     breakdown.coefficient = coefficient.round_dp(4);
     breakdown.overhead = money(breakdown.cost_ht * settings.overhead_rate);
     breakdown.contingency =
@@ -468,6 +503,7 @@ fn price(
         lots,
         variants,
         total_ht: t.total_ht,
+        rounding_adjustment: t.rounding_adjustment,
         vat: t.vat,
         total_vat: t.total_vat,
         total_ttc: t.total_ttc,
@@ -494,6 +530,7 @@ fn price(
         // The date is fixed once priced: a later rendering or re-pricing keeps it.
         settings: EstimateSettings {
             date: Some(date),
+            tax_rounding: Some(rounding),
             ..settings
         },
     })

@@ -14,7 +14,7 @@ use crate::profile::FirmProfile;
 use crate::rules::{Measured, SourceRef, Unmatched};
 
 pub use compute::{Inputs, build, reprice};
-pub use settings::{EstimateSettings, Installment, Language, Party, VatRegime};
+pub use settings::{EstimateSettings, Installment, Language, Party, TaxRounding, VatRegime};
 
 /// A document the estimate was measured on.
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
@@ -76,6 +76,10 @@ pub struct Totals {
     pub vat: Vec<VatAmount>,
     pub total_vat: Decimal,
     pub total_ttc: Decimal,
+    /// Total HT minus the sum of the lots: the cents global rounding moves (zero when
+    /// every line is rounded).
+    #[serde(default)]
+    pub rounding_adjustment: Decimal,
 }
 
 /// An option priced beside the base (a heat pump instead of electric heaters...).
@@ -128,6 +132,10 @@ pub struct Estimate {
     pub lots: Vec<LotSection>,
     pub variants: Vec<Variant>,
     pub total_ht: Decimal,
+    /// Total HT minus the sum of the lots (see [`TaxRounding::Globally`]); printed as a
+    /// rounding row so the devis adds up on paper.
+    #[serde(default)]
+    pub rounding_adjustment: Decimal,
     pub vat: Vec<VatAmount>,
     pub total_vat: Decimal,
     pub total_ttc: Decimal,
@@ -168,6 +176,12 @@ impl Estimate {
     pub fn library_snapshot(&self) -> Option<PriceLibrary> {
         let info = self.library_info.clone()?;
         PriceLibrary::new(info, self.library_lots.clone(), self.library_items.clone()).ok()
+    }
+
+    /// How this estimate's totals were rounded; `None` for estimates priced before the
+    /// method was recorded.
+    pub fn tax_rounding(&self) -> Option<TaxRounding> {
+        self.settings.tax_rounding
     }
 
     /// Every priced line of the base, in print order.

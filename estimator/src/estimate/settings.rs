@@ -39,6 +39,41 @@ pub enum VatRegime {
     ReverseCharge,
 }
 
+/// How the untaxed total and the VAT are rounded: Odoo's `tax_calculation_rounding_method`,
+/// so that a quotation pushed to Odoo adds up to the same cents as the devis.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Default, Serialize, Deserialize)]
+#[serde(rename_all = "snake_case")]
+pub enum TaxRounding {
+    /// Lines are summed unrounded, the total HT and each rate's VAT rounded once (the
+    /// French chart of accounts' default in Odoo). The devis shows the few cents between its
+    /// lines and its total HT as a rounding row.
+    #[default]
+    #[serde(alias = "round_globally", alias = "global")]
+    Globally,
+    /// Each line and each line's VAT is rounded, then summed.
+    #[serde(alias = "round_per_line")]
+    PerLine,
+}
+
+impl TaxRounding {
+    /// Odoo's name for the method.
+    pub fn odoo_name(self) -> &'static str {
+        match self {
+            TaxRounding::Globally => "round_globally",
+            TaxRounding::PerLine => "round_per_line",
+        }
+    }
+
+    /// From Odoo's name (or ours).
+    pub fn parse(s: &str) -> Option<TaxRounding> {
+        match s.trim().to_ascii_lowercase().as_str() {
+            "round_globally" | "globally" | "global" => Some(TaxRounding::Globally),
+            "round_per_line" | "per_line" | "per-line" => Some(TaxRounding::PerLine),
+            _ => None,
+        }
+    }
+}
+
 #[derive(Debug, Clone, Default, PartialEq, Serialize, Deserialize)]
 #[serde(default)]
 pub struct Party {
@@ -95,6 +130,9 @@ pub struct EstimateSettings {
     pub opportunity_id: Option<i64>,
     pub start_date: Option<NaiveDate>,
     pub duration_weeks: Option<u32>,
+    /// How totals are rounded; the firm's (or the connected Odoo company's) when absent. Fixed
+    /// once priced, so a re-pricing keeps the method the devis was issued with.
+    pub tax_rounding: Option<TaxRounding>,
 }
 
 impl Default for EstimateSettings {
@@ -119,6 +157,7 @@ impl Default for EstimateSettings {
             opportunity_id: None,
             start_date: None,
             duration_weeks: None,
+            tax_rounding: None,
         }
     }
 }

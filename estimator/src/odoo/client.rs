@@ -38,6 +38,38 @@ pub struct OdooConfig {
     /// Attempts for transient failures (network, 5xx) inside one call.
     #[serde(default = "retries_default")]
     pub retries: u32,
+    /// A unit or sale tax the devis needs that Odoo ships archived (m³, 10 %, 5.5 % on a
+    /// fresh French database) is re-activated when true, used as it is when false.
+    #[serde(default = "reactivate_default")]
+    pub reactivate_archived: bool,
+    /// What a push does to a draft quotation someone edited in Odoo since the last push.
+    #[serde(default)]
+    pub edited_draft: EditedDraft,
+}
+
+/// What a re-priced estimate does to a draft quotation edited in Odoo since it was pushed.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Default, Serialize, Deserialize)]
+#[serde(rename_all = "snake_case")]
+pub enum EditedDraft {
+    /// The push fails with the reason; the draft keeps the salesperson's edits.
+    #[default]
+    Refuse,
+    /// The edited draft is left as it is and the new version goes to a new quotation.
+    NewQuotation,
+}
+
+impl EditedDraft {
+    pub fn parse(s: &str) -> Option<EditedDraft> {
+        match s.trim() {
+            "refuse" => Some(EditedDraft::Refuse),
+            "new_quotation" => Some(EditedDraft::NewQuotation),
+            _ => None,
+        }
+    }
+}
+
+fn reactivate_default() -> bool {
+    true
 }
 
 fn timeout_default() -> u64 {
@@ -56,6 +88,8 @@ impl std::fmt::Debug for OdooConfig {
             .field("user", &self.user)
             .field("key", &"***")
             .field("transport", &self.transport)
+            .field("reactivate_archived", &self.reactivate_archived)
+            .field("edited_draft", &self.edited_draft)
             .finish()
     }
 }
@@ -77,6 +111,8 @@ impl OdooConfig {
             },
             timeout_secs: timeout_default(),
             retries: retries_default(),
+            reactivate_archived: reactivate_default(),
+            edited_draft: EditedDraft::default(),
         })
     }
 }
@@ -209,10 +245,9 @@ impl OdooClient {
                         Err(e) => Err((OdooError::Transient(describe(&e)), idempotent)),
                     }
                 }
-                Err(e) => Err((
-                    OdooError::Transient(describe(&e)),
-                    idempotent || e.is_connect(),
-                )),
+                // No connection at all: nothing reached Odoo, resending is always safe.
+                Err(e) if e.is_connect() => Err((OdooError::Unreachable(describe(&e)), true)),
+                Err(e) => Err((OdooError::Transient(describe(&e)), idempotent)),
             };
             match outcome {
                 Err((e, true)) if attempt <= self.config.retries => {
@@ -386,15 +421,65 @@ impl OdooClient {
         fields: &[&str],
         limit: Option<u32>,
     ) -> Result<Vec<Value>, OdooError> {
+        self.search(model, domain, fields, limit, false).await
+    }
+
+    /// `search_read` that also finds archived records (`active_test: false`): a fresh
+    /// database ships m³ and the reduced VAT rates archived.
+    pub async fn search_read_archived(
+        &self,
+        model: &str,
+        domain: Value,
+        fields: &[&str],
+    ) -> Result<Vec<Value>, OdooError> {
+        self.search(model, domain, fields, None, true).await
+    }
+
+    async fn search(
+        &self,
+        model: &str,
+        domain: Value,
+        fields: &[&str],
+        limit: Option<u32>,
+        archived: bool,
+    ) -> Result<Vec<Value>, OdooError> {
         let mut kw = Map::new();
         kw.insert("domain".into(), domain);
         kw.insert("fields".into(), json!(fields));
         if let Some(l) = limit {
             kw.insert("limit".into(), json!(l));
         }
+        if archived {
+            kw.insert("context".into(), json!({"active_test": false}));
+        }
         match self.call(model, "search_read", None, kw).await? {
             Value::Array(a) => Ok(a),
             other => Err(OdooError::Protocol(format!("search_read returned {other}"))),
+        }
+    }
+
+    /// Reads records by id, in `ids` order as Odoo returns them.
+    pub async fn read(
+        &self,
+        model: &str,
+        ids: &[i64],
+        fields: &[&str],
+    ) -> Result<Vec<Value>, OdooError> {
+        let mut kw = Map::new();
+        kw.insert("fields".into(), json!(fields));
+        match self.call(model, "read", Some(ids), kw).await? {
+            Value::Array(a) => Ok(a),
+            other => Err(OdooError::Protocol(format!("read returned {other}"))),
+        }
+    }
+
+    /// The values a new record of `model` would get: the company a new order goes to.
+    pub async fn default_get(&self, model: &str, fields: &[&str]) -> Result<Value, OdooError> {
+        let mut kw = Map::new();
+        kw.insert("fields".into(), json!(fields));
+        match self.call(model, "default_get", None, kw).await? {
+            v @ Value::Object(_) => Ok(v),
+            other => Err(OdooError::Protocol(format!("default_get returned {other}"))),
         }
     }
 
@@ -436,7 +521,13 @@ impl OdooClient {
 fn is_read(method: &str) -> bool {
     matches!(
         method,
-        "search_read" | "read" | "search" | "search_count" | "fields_get" | "name_search"
+        "search_read"
+            | "read"
+            | "search"
+            | "search_count"
+            | "fields_get"
+            | "name_search"
+            | "default_get"
     )
 }
 

@@ -4,9 +4,11 @@ mod client;
 mod error;
 pub mod incident;
 pub mod lead;
+mod order;
 mod push;
+pub mod setup;
 mod xmlrpc;
 
-pub use client::{OdooClient, OdooConfig, Server, Transport};
+pub use client::{EditedDraft, OdooClient, OdooConfig, Server, Transport};
 pub use error::OdooError;
-pub use push::{PushOutcome, push_estimate};
+pub use push::{Previous, PushOutcome, push_estimate};

@@ -312,7 +312,21 @@ fn mention<'e>(e: &'e Estimate, id: &str) -> Option<&'e RenderedClause> {
 fn totals(flow: &mut Flow<'_>, e: &Estimate, t: &Texts) {
     let en = e.english();
     flow.advance(4.0);
-    let mut rows = vec![(t.total_ht.to_string(), format::money(e.total_ht, en), false)];
+    let mut rows = Vec::new();
+    if !e.rounding_adjustment.is_zero() {
+        // Global rounding: the lots, the cents it moves, then the total, so the page adds up.
+        rows.push((
+            t.lots_total.to_string(),
+            format::money(e.total_ht - e.rounding_adjustment, en),
+            false,
+        ));
+        rows.push((
+            t.rounding.to_string(),
+            format::money(e.rounding_adjustment, en),
+            false,
+        ));
+    }
+    rows.push((t.total_ht.to_string(), format::money(e.total_ht, en), false));
     let reverse = e.vat_regime == VatRegime::ReverseCharge;
     if reverse {
         rows.push((

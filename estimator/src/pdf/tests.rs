@@ -82,6 +82,7 @@ fn totals_of(lots: &[LotSection], rate: Decimal) -> Totals {
         }],
         total_vat: amount,
         total_ttc: total_ht + amount,
+        rounding_adjustment: Decimal::ZERO,
     }
 }
 
@@ -155,6 +156,7 @@ pub(crate) fn synthetic(count: usize, language: Language, regime: VatRegime) -> 
         }],
         lots: base,
         total_ht: t.total_ht,
+        rounding_adjustment: t.rounding_adjustment,
         vat: t.vat,
         total_vat: t.total_vat,
         total_ttc: t.total_ttc,
@@ -316,6 +318,26 @@ fn the_devis_carries_totals_options_mentions_and_the_signature() {
     );
     assert!(text.contains(&vat), "{vat:?} missing");
     assert!(!text.contains("Autoliquidation"));
+}
+
+#[test]
+fn global_rounding_prints_the_lots_the_rounding_and_the_total() {
+    let mut e = synthetic(12, Language::Fr, VatRegime::Standard);
+    assert!(!all_text(&devis::layout(&e)).contains("Arrondi"), "no row when nothing moves");
+    let lots = e.total_ht;
+    e.rounding_adjustment = Decimal::new(-2, 2);
+    e.total_ht = lots - Decimal::new(2, 2);
+    let text = all_text(&devis::layout(&e));
+    for needle in [
+        format!("Total des lots HT\n{}", super::format::money(lots, false)),
+        format!(
+            "Arrondi (total calculé sur les montants non arrondis)\n{}",
+            super::format::money(Decimal::new(-2, 2), false)
+        ),
+        format!("Total HT\n{}", super::format::money(e.total_ht, false)),
+    ] {
+        assert!(text.contains(&needle), "{needle:?} missing");
+    }
 }
 
 #[test]

@@ -29,11 +29,18 @@ pub enum Dialect {
 }
 
 /// Schema versions, applied in order, once.
-const MIGRATIONS: [(i64, &str, &str); 1] = [(
-    1,
-    include_str!("../../migrations/sqlite/0001_init.sql"),
-    include_str!("../../migrations/postgres/0001_init.sql"),
-)];
+const MIGRATIONS: [(i64, &str, &str); 2] = [
+    (
+        1,
+        include_str!("../../migrations/sqlite/0001_init.sql"),
+        include_str!("../../migrations/postgres/0001_init.sql"),
+    ),
+    (
+        2,
+        include_str!("../../migrations/sqlite/0002_odoo_digests.sql"),
+        include_str!("../../migrations/postgres/0002_odoo_digests.sql"),
+    ),
+];
 
 #[derive(Debug, Clone)]
 pub struct Store {
@@ -63,6 +70,11 @@ pub struct OdooLink {
     pub order_name: String,
     pub pushed_version: u32,
     pub attachment_id: Option<i64>,
+    /// What the last push sent, and the order's lines as read back after it.
+    #[serde(default)]
+    pub sent_digest: Option<String>,
+    #[serde(default)]
+    pub lines_digest: Option<String>,
 }
 
 pub(crate) fn now_ms() -> i64 {
@@ -389,8 +401,8 @@ impl Store {
 
     pub async fn odoo_link(&self, estimate_id: &str) -> Result<Option<OdooLink>> {
         let row = sqlx::query(
-            "SELECT order_id, order_name, pushed_version, attachment_id FROM odoo_links \
-             WHERE estimate_id = $1",
+            "SELECT order_id, order_name, pushed_version, attachment_id, sent_digest, \
+             lines_digest FROM odoo_links WHERE estimate_id = $1",
         )
         .bind(estimate_id)
         .fetch_optional(&self.pool)
@@ -402,6 +414,8 @@ impl Store {
                 order_name: r.try_get(1)?,
                 pushed_version: r.try_get::<i64, _>(2)? as u32,
                 attachment_id: r.try_get(3)?,
+                sent_digest: r.try_get(4)?,
+                lines_digest: r.try_get(5)?,
             })
         })
         .transpose()
@@ -410,10 +424,12 @@ impl Store {
     pub async fn set_odoo_link(&self, link: &OdooLink) -> Result<()> {
         sqlx::query(
             "INSERT INTO odoo_links (estimate_id, order_id, order_name, pushed_version, \
-             attachment_id, updated_at) VALUES ($1, $2, $3, $4, $5, $6) \
+             attachment_id, updated_at, sent_digest, lines_digest) \
+             VALUES ($1, $2, $3, $4, $5, $6, $7, $8) \
              ON CONFLICT (estimate_id) DO UPDATE SET order_id = excluded.order_id, \
              order_name = excluded.order_name, pushed_version = excluded.pushed_version, \
-             attachment_id = excluded.attachment_id, updated_at = excluded.updated_at",
+             attachment_id = excluded.attachment_id, updated_at = excluded.updated_at, \
+             sent_digest = excluded.sent_digest, lines_digest = excluded.lines_digest",
         )
         .bind(&link.estimate_id)
         .bind(link.order_id)
@@ -421,6 +437,8 @@ impl Store {
         .bind(i64::from(link.pushed_version))
         .bind(link.attachment_id)
         .bind(now_ms())
+        .bind(&link.sent_digest)
+        .bind(&link.lines_digest)
         .execute(&self.pool)
         .await?;
         Ok(())

@@ -7,7 +7,7 @@ use std::sync::OnceLock;
 use chantier_bim::takeoff::Takeoff;
 use chantier_estimator::clauses::ClauseLibrary;
 use chantier_estimator::estimate::{
-    self, Estimate, EstimateSettings, Inputs, Line, Party, VatRegime,
+    self, Estimate, EstimateSettings, Inputs, Line, Party, TaxRounding, VatRegime,
 };
 use chantier_estimator::library::PriceLibrary;
 use chantier_estimator::profile::FirmProfile;
@@ -47,8 +47,14 @@ pub fn settings(client: &str, lead: Option<i64>) -> EstimateSettings {
     }
 }
 
-/// The sample house priced for `client`, version 1, with a fresh reference.
+/// The sample house priced for `client`, version 1, with a fresh reference, its totals
+/// rounded globally (a fresh French Odoo's method).
 pub fn house(client: &str, lead: Option<i64>) -> Estimate {
+    house_rounded(client, lead, TaxRounding::Globally)
+}
+
+/// The sample house priced for `client` with totals rounded as `rounding` says.
+pub fn house_rounded(client: &str, lead: Option<i64>, rounding: TaxRounding) -> Estimate {
     estimate::build(
         Inputs {
             takeoffs: std::slice::from_ref(takeoff()),
@@ -58,9 +64,32 @@ pub fn house(client: &str, lead: Option<i64>) -> Estimate {
             clauses: &ClauseLibrary::sample(),
             firm: &FirmProfile::sample(),
         },
-        settings(client, lead),
+        EstimateSettings {
+            tax_rounding: Some(rounding),
+            ..settings(client, lead)
+        },
     )
     .expect("the sample house prices")
+}
+
+/// The sample house as a renovation (10 % and 5.5 % lines) with a 5 % retenue de garantie.
+pub fn renovation(client: &str, lead: Option<i64>, rounding: TaxRounding) -> Estimate {
+    let e = house_rounded(client, lead, rounding);
+    let settings = EstimateSettings {
+        vat_regime: VatRegime::Renovation,
+        retenue_rate: Decimal::new(5, 2),
+        ..e.settings.clone()
+    };
+    let mut r = estimate::reprice(
+        &e,
+        &PriceLibrary::sample(),
+        &ClauseLibrary::sample(),
+        &FirmProfile::sample(),
+        settings,
+    )
+    .expect("the sample house prices as a renovation");
+    r.version = 1;
+    r
 }
 
 /// The same estimate priced again with a higher margin and the renovation VAT regime

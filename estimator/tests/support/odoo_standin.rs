@@ -140,6 +140,8 @@ impl StandIn {
             transport,
             timeout_secs: 5,
             retries: 2,
+            reactivate_archived: true,
+            edited_draft: Default::default(),
         }
     }
 

@@ -48,6 +48,8 @@ const OPERATORS: &[&str] = &[
     "not ilike",
     "=like",
     "=ilike",
+    "parent_of",
+    "child_of",
 ];
 
 fn malformed(domain: &Value) -> Fault {
@@ -269,6 +271,11 @@ fn compare_relational(
                 &Value::String(name.clone()),
             ),
             None => false,
+        },
+        // One company, no hierarchy: a record is its own parent and child.
+        ("parent_of" | "child_of", v) => match v {
+            Value::Array(list) => list.iter().any(|x| x.as_i64().is_some() && x.as_i64() == id),
+            v => v.as_i64().is_some() && v.as_i64() == id,
         },
         ("in", Value::Array(list)) => list.iter().any(|x| match (x.as_i64(), id) {
             (Some(a), Some(b)) => a == b,

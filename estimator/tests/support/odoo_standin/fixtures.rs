@@ -34,6 +34,11 @@ const RECORDED: &[(&str, &str)] = recorded![
     "json2_error_unexpected_argument",
     "json2_uom_search_read",
     "json2_tax_search_read_sale",
+    "json2_fresh_uom_search_read_with_inactive",
+    "json2_fresh_tax_search_read_sale_with_inactive",
+    "json2_fresh_decimal_precision_search_read",
+    "json2_fresh_ir_model_data_uom",
+    "json2_fresh_ir_module_module_search_read",
     "json2_crm_stage_search_read",
 ];
 

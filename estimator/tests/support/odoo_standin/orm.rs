@@ -104,6 +104,7 @@ fn signature(model: &Model, method: &str) -> Option<Signature> {
             false,
             false,
         ),
+        "default_get" => sig(false, &[("fields", true)], false, false, false),
         "create" => sig(false, &[("vals_list", true)], false, false, true),
         "write" => sig(true, &[("vals", true)], false, false, true),
         "unlink" => sig(true, &[], false, false, true),
@@ -246,11 +247,30 @@ impl Db {
         for (id, name) in [(1, "Discussions"), (2, "Note"), (3, "Activities")] {
             db.seed("mail.message.subtype", id, json!({"name": name}));
         }
-        for row in fixtures::rows("json2_uom_search_read") {
-            db.seed_row("uom.uom", row, json!({"active": true}));
+        // A fresh French database, as recorded: m³ and the 10 % and 5.5 % sale taxes archived,
+        // the company rounding taxes globally.
+        db.seed(
+            "res.company",
+            1,
+            json!({"name": "My Company", "currency_id": EUR,
+                "tax_calculation_rounding_method": "round_globally"}),
+        );
+        for row in fixtures::rows("json2_fresh_uom_search_read_with_inactive") {
+            db.seed_row("uom.uom", row, json!({}));
         }
-        for row in fixtures::rows("json2_tax_search_read_sale") {
+        for mut row in fixtures::rows("json2_fresh_tax_search_read_sale_with_inactive") {
+            let company = row.get("company_id").and_then(|c| c.get(0)).cloned();
+            row.insert("company_id".into(), company.unwrap_or(json!(1)));
             db.seed_row("account.tax", row, json!({}));
+        }
+        for row in fixtures::rows("json2_fresh_decimal_precision_search_read") {
+            db.seed_row("decimal.precision", row, json!({}));
+        }
+        for row in fixtures::rows("json2_fresh_ir_model_data_uom") {
+            db.seed_row("ir.model.data", row, json!({"module": "uom", "model": "uom.uom"}));
+        }
+        for row in fixtures::rows("json2_fresh_ir_module_module_search_read") {
+            db.seed_row("ir.module.module", row, json!({}));
         }
         for row in fixtures::rows("json2_crm_stage_search_read") {
             db.seed_row("crm.stage", row, json!({}));
@@ -407,6 +427,20 @@ impl Db {
                     })
                     .collect(),
             ),
+            "default_get" => {
+                let fields = field_names(a.get("fields"))?.unwrap_or_default();
+                self.check_fields(&model, Some(&fields))?;
+                let defaults = self.defaults(m);
+                let mut out = Map::new();
+                for f in fields {
+                    if f == "company_id" {
+                        out.insert(f, json!(1));
+                    } else if let Some(v) = defaults.get(&f) {
+                        out.insert(f, v.clone());
+                    }
+                }
+                Value::Object(out)
+            }
             "create" => {
                 let list = match a.get("vals_list") {
                     Some(Value::Array(l)) => l.clone(),
@@ -547,8 +581,15 @@ fn field_names(v: Option<&Value>) -> Result<Option<Vec<String>>, Fault> {
     }
 }
 
+/// Odoo's `float_round(x, precision_digits=2)`: half away from zero, with an epsilon that
+/// tips values a few ulps below a tie (2.675 is 2.67499999...) the way they were meant.
 fn round2(x: f64) -> f64 {
-    (x * 100.0).round() / 100.0
+    if x == 0.0 {
+        return 0.0;
+    }
+    let n = x * 100.0;
+    let epsilon = 2f64.powf(n.abs().log2() - 50.0);
+    (n + epsilon.copysign(n)).round_ties_even() / 100.0
 }
 
 fn now() -> String {

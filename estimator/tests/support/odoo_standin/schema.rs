@@ -205,6 +205,57 @@ pub fn models(major: u32) -> BTreeMap<&'static str, Model> {
             ],
         ),
         model(
+            "res.company",
+            "Companies",
+            "sequence, name",
+            false,
+            vec![
+                required(field("name", Char, "Company Name")),
+                field("currency_id", Many2one("res.currency"), "Currency"),
+                field(
+                    "tax_calculation_rounding_method",
+                    Selection(&["round_per_line", "round_globally"]),
+                    "Tax Calculation Rounding Method",
+                ),
+            ],
+        ),
+        model(
+            "decimal.precision",
+            "Decimal Precision",
+            "id",
+            false,
+            vec![
+                required(field("name", Char, "Usage")),
+                field("digits", Int, "Digits"),
+            ],
+        ),
+        model(
+            "ir.model.data",
+            "Model Data",
+            "module, model, name",
+            false,
+            vec![
+                required(field("name", Char, "External Identifier")),
+                required(field("module", Char, "Module")),
+                required(field("model", Char, "Model Name")),
+                field("res_id", Reference, "Record ID"),
+            ],
+        ),
+        model(
+            "ir.module.module",
+            "Module",
+            "application desc, sequence, name",
+            false,
+            vec![
+                required(field("name", Char, "Technical Name")),
+                field(
+                    "state",
+                    Selection(&["uninstallable", "uninstalled", "installed", "to upgrade", "to remove", "to install"]),
+                    "Status",
+                ),
+            ],
+        ),
+        model(
             "account.tax",
             "Tax",
             "sequence,id",
@@ -219,6 +270,7 @@ pub fn models(major: u32) -> BTreeMap<&'static str, Model> {
                 ),
                 field("price_include", Bool, "Included in Price"),
                 field("tax_scope", Selection(&["service", "consu"]), "Tax Scope"),
+                field("company_id", Many2one("res.company"), "Company"),
                 field(
                     "type_tax_use",
                     Selection(&["sale", "purchase", "none"]),
@@ -313,6 +365,7 @@ pub fn models(major: u32) -> BTreeMap<&'static str, Model> {
                 ),
                 required(field("partner_id", Many2one("res.partner"), "Customer")),
                 field("client_order_ref", Char, "Customer Reference"),
+                field("company_id", Many2one("res.company"), "Company"),
                 field("opportunity_id", Many2one("crm.lead"), "Opportunity"),
                 field("validity_date", Date, "Expiration"),
                 field("date_order", Datetime, "Order Date"),

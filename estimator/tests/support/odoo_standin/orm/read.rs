@@ -118,21 +118,15 @@ impl Db {
         ids
     }
 
-    pub(super) fn line_amounts(&self, id: i64) -> (f64, f64) {
-        let qty = self
-            .stored("sale.order.line", id, "product_uom_qty")
-            .as_f64()
-            .unwrap_or(0.0);
-        let price = self
-            .stored("sale.order.line", id, "price_unit")
-            .as_f64()
-            .unwrap_or(0.0);
-        let discount = self
-            .stored("sale.order.line", id, "discount")
-            .as_f64()
-            .unwrap_or(0.0);
-        // Rounded per line to the cent, as Odoo's default "round per line".
-        let subtotal = round2(qty * price * (1.0 - discount / 100.0));
+    /// A line's unrounded amount (quantity x price less discount) and its taxes' rate in
+    /// percent.
+    fn line_raw(&self, id: i64) -> (f64, f64) {
+        let get = |f: &str| {
+            self.stored("sale.order.line", id, f)
+                .as_f64()
+                .unwrap_or(0.0)
+        };
+        let raw = get("product_uom_qty") * get("price_unit") * (1.0 - get("discount") / 100.0);
         let tax_field = if self.major >= 19 {
             "tax_ids"
         } else {
@@ -147,7 +141,62 @@ impl Db {
                     .unwrap_or(0.0)
             })
             .sum();
-        (subtotal, round2(subtotal * rate / 100.0))
+        (raw, rate)
+    }
+
+    /// A line's subtotal and tax, computed alone as Odoo's `_compute_amount` does.
+    pub(super) fn line_amounts(&self, id: i64) -> (f64, f64) {
+        let (raw, rate) = self.line_raw(id);
+        let tax = if self.rounds_per_line() {
+            round2(round2(raw) * rate / 100.0)
+        } else {
+            round2(raw * rate / 100.0)
+        };
+        (round2(raw), tax)
+    }
+
+    fn rounds_per_line(&self) -> bool {
+        self.stored("res.company", 1, "tax_calculation_rounding_method")
+            .as_str()
+            == Some("round_per_line")
+    }
+
+    /// An order's untaxed amount and tax as Odoo 17+ computes them: per line, each line and
+    /// its tax rounded; globally, the untaxed total and each rate's tax rounded once on the
+    /// unrounded sums (`account.tax._round_base_lines_tax_details`). Held to the real server
+    /// by `json2_sale_order_read_amounts_round_*`.
+    pub(super) fn order_amounts(&self, order: i64) -> (f64, f64) {
+        let lines: Vec<(f64, f64)> = self
+            .children("sale.order.line", "order_id", order)
+            .into_iter()
+            .filter(|l| {
+                self.stored("sale.order.line", *l, "display_type")
+                    .as_str()
+                    .is_none()
+            })
+            .map(|l| self.line_raw(l))
+            .collect();
+        if self.rounds_per_line() {
+            let untaxed: f64 = lines.iter().map(|(raw, _)| round2(*raw)).sum();
+            let tax: f64 = lines
+                .iter()
+                .map(|(raw, rate)| round2(round2(*raw) * rate / 100.0))
+                .sum();
+            return (round2(untaxed), round2(tax));
+        }
+        let untaxed = round2(lines.iter().map(|(raw, _)| raw).sum());
+        let mut by_rate: Vec<(f64, f64)> = Vec::new();
+        for (raw, rate) in lines {
+            match by_rate.iter_mut().find(|(r, _)| *r == rate) {
+                Some((_, base)) => *base += raw,
+                None => by_rate.push((rate, raw)),
+            }
+        }
+        let tax: f64 = by_rate
+            .iter()
+            .map(|(rate, base)| round2(base * rate / 100.0))
+            .sum();
+        (untaxed, round2(tax))
     }
 }
 
@@ -161,12 +210,7 @@ impl Records for Db {
             (_, "id") => json!(id),
             (_, "display_name") => json!(self.display_name(model, id)),
             ("sale.order", "amount_untaxed" | "amount_tax" | "amount_total") => {
-                let (untaxed, tax) = self
-                    .children("sale.order.line", "order_id", id)
-                    .into_iter()
-                    .map(|l| self.line_amounts(l))
-                    .fold((0.0, 0.0), |(a, b), (x, y)| (a + x, b + y));
-                let (untaxed, tax) = (round2(untaxed), round2(tax));
+                let (untaxed, tax) = self.order_amounts(id);
                 json!(match field {
                     "amount_untaxed" => untaxed,
                     "amount_tax" => tax,

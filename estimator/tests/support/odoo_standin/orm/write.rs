@@ -31,7 +31,9 @@ impl Db {
             rec.insert("active".into(), Value::Bool(true));
         }
         let extra = match model {
-            "sale.order" => json!({"state": "draft", "currency_id": EUR, "date_order": now()}),
+            "sale.order" => {
+                json!({"state": "draft", "currency_id": EUR, "date_order": now(), "company_id": 1})
+            }
             "sale.order.line" => json!({"sequence": 10, "product_uom_qty": 1.0}),
             "product.product" => json!({"type": "consu", "list_price": 1.0, "uom_id": 1,
                 "sale_ok": true, "purchase_ok": true}),
