@@ -38,7 +38,9 @@ pub struct Config {
     pub firm: Option<PathBuf>,
     /// HTTP address for Odoo's webhook ("Send Webhook Notification"); off when absent.
     pub webhook_listen: Option<SocketAddr>,
-    /// Shared secret the webhook URL (or its X-Chantier-Secret header) must carry.
+    /// Shared secret the webhook URL (or its X-Chantier-Secret header) must carry. Several,
+    /// comma-separated, are all accepted: one per Odoo automation rule, and the old one
+    /// beside the new one while a secret is rotated.
     pub webhook_secret: Option<String>,
     /// How often to look for opportunities that asked for a proposal and got none, in
     /// seconds (Odoo's webhook never retries); 0 disables it.
@@ -428,11 +430,27 @@ impl Config {
                 );
             }
         }
-        if self.webhook_listen.is_some() && self.webhook_secret.as_deref().unwrap_or("").len() < 16
-        {
-            bail!("webhook_secret of at least 16 characters is required with webhook_listen");
+        if self.webhook_listen.is_some() {
+            let secrets = self.webhook_secrets();
+            if secrets.is_empty() || secrets.iter().any(|s| s.len() < 16) {
+                bail!(
+                    "webhook_secret of at least 16 characters (each, when several are comma-separated) is required with webhook_listen"
+                );
+            }
         }
         Ok(())
+    }
+
+    /// The webhook secrets accepted (comma-separated in `webhook_secret`).
+    pub fn webhook_secrets(&self) -> Vec<String> {
+        self.webhook_secret
+            .as_deref()
+            .unwrap_or_default()
+            .split(',')
+            .map(str::trim)
+            .filter(|s| !s.is_empty())
+            .map(str::to_string)
+            .collect()
     }
 
     pub fn database_url(&self) -> String {
@@ -538,6 +556,59 @@ mod tests {
         let file = dir.path().join("c.toml");
         std::fs::write(&file, "lisen = \"127.0.0.1:6000\"\n").unwrap();
         assert!(Config::from_file(&file).is_err());
+    }
+
+    /// The README's Odoo example parses and validates, and gives the connector its settings.
+    #[test]
+    fn the_readme_odoo_example_parses_and_validates() {
+        let readme = include_str!("../README.md");
+        let start = readme.find("```toml\n[odoo]").expect("README Odoo example") + 8;
+        let end = start + readme[start..].find("```").unwrap();
+        let dir = tempfile::tempdir().unwrap();
+        let file = dir.path().join("c.toml");
+        std::fs::write(&file, &readme[start..end]).unwrap();
+        let mut c = Config::from_file(&file).unwrap();
+        c.apply_env(|k| (k == "CHANTIER_ODOO_KEY").then(|| "k".into()))
+            .unwrap();
+        c.validate().unwrap();
+        let o = c.odoo_config().unwrap();
+        assert!(o.reactivate_archived);
+        assert_eq!(
+            o.edited_draft,
+            chantier_estimator::odoo::EditedDraft::Refuse
+        );
+        c.apply_env(|k| match k {
+            "CHANTIER_ODOO_EDITED_DRAFT" => Some("new_quotation".into()),
+            "CHANTIER_ODOO_REACTIVATE_ARCHIVED" => Some("false".into()),
+            _ => None,
+        })
+        .unwrap();
+        let o = c.odoo_config().unwrap();
+        assert!(!o.reactivate_archived);
+        assert_eq!(
+            o.edited_draft,
+            chantier_estimator::odoo::EditedDraft::NewQuotation
+        );
+        c.odoo.as_mut().unwrap().edited_draft = "overwrite".into();
+        assert!(c.validate().is_err(), "an unknown choice is refused");
+    }
+
+    #[test]
+    fn several_webhook_secrets_are_accepted_each_long_enough() {
+        let mut c = Config {
+            webhook_listen: Some("127.0.0.1:8070".parse().unwrap()),
+            webhook_secret: Some("0123456789abcdef, fedcba9876543210".into()),
+            ..Config::default()
+        };
+        c.validate().unwrap();
+        assert_eq!(
+            c.webhook_secrets(),
+            ["0123456789abcdef", "fedcba9876543210"]
+        );
+        c.webhook_secret = Some("0123456789abcdef,short".into());
+        assert!(c.validate().is_err());
+        c.webhook_secret = Some(" , ".into());
+        assert!(c.validate().is_err());
     }
 
     /// The camera example of the README is a configuration chantier accepts.

@@ -25,6 +25,8 @@ struct Server {
 }
 
 const SECRET: &str = "s3cret-webhook-token-0123456789";
+/// Two secrets accepted at once, as while one is rotated: the requests use the second.
+const SECRETS: &str = "n3w-rotated-webhook-token-98765,s3cret-webhook-token-0123456789";
 
 async fn start(odoo: &StandIn, key: &str) -> (Server, EstimateServiceClient<Channel>) {
     start_in(odoo, key, tempfile::tempdir().unwrap()).await
@@ -50,7 +52,7 @@ async fn start_with(
         ("CHANTIER_ODOO_DB", odoo.db.as_str()),
         ("CHANTIER_ODOO_USER", odoo.user.as_str()),
         ("CHANTIER_ODOO_KEY", key),
-        ("CHANTIER_WEBHOOK_SECRET", SECRET),
+        ("CHANTIER_WEBHOOK_SECRET", SECRETS),
         ("CHANTIER_JOB_LEASE_SECS", "2"),
     ];
     vars.extend_from_slice(env);
@@ -143,9 +145,16 @@ async fn estimate_pushed_onto_an_opportunity_once() {
             created.amount_tax.as_str(),
             created.amount_total.as_str()
         ),
-        (e.total_ht.as_str(), e.total_vat.as_str(), e.total_ttc.as_str())
+        (
+            e.total_ht.as_str(),
+            e.total_vat.as_str(),
+            e.total_ttc.as_str()
+        )
     );
-    assert_eq!(e.tax_rounding, "round_globally", "the Odoo company's method");
+    assert_eq!(
+        e.tax_rounding, "round_globally",
+        "the Odoo company's method"
+    );
     let commits = odoo.commits();
     let pushed = c
         .push_to_odoo(pb::PushToOdooRequest { id: e.id.clone() })
@@ -153,7 +162,10 @@ async fn estimate_pushed_onto_an_opportunity_once() {
         .unwrap()
         .into_inner();
     assert_eq!(pushed.state, "done", "{pushed:?}");
-    assert!(pushed.unchanged, "the order already says it all: {pushed:?}");
+    assert!(
+        pushed.unchanged,
+        "the order already says it all: {pushed:?}"
+    );
     assert_eq!(odoo.commits(), commits, "a repeat push writes nothing");
     let orders = odoo.orders();
     assert_eq!(orders.len(), 1, "one quotation, however many pushes");
@@ -236,15 +248,26 @@ async fn estimate_pushed_onto_an_opportunity_once() {
         .into_inner();
     let r = v2.odoo_push.clone().expect("the push's state");
     assert_eq!(r.state, "done", "{r:?}");
-    assert_eq!((r.order_id, r.created, r.unchanged), (pushed.order_id, false, false));
+    assert_eq!(
+        (r.order_id, r.created, r.unchanged),
+        (pushed.order_id, false, false)
+    );
     assert_eq!(odoo.orders().len(), 1);
     // Options are described in notes, not ordered: Odoo's totals are the devis's base, to
     // the cent.
     let o = &odoo.orders()[0];
     let cents = |k: &str| format!("{:.2}", o[k].as_f64().unwrap());
     assert_eq!(
-        (cents("amount_untaxed"), cents("amount_tax"), cents("amount_total")),
-        (v2.total_ht.clone(), v2.total_vat.clone(), v2.total_ttc.clone())
+        (
+            cents("amount_untaxed"),
+            cents("amount_tax"),
+            cents("amount_total")
+        ),
+        (
+            v2.total_ht.clone(),
+            v2.total_vat.clone(),
+            v2.total_ttc.clone()
+        )
     );
     assert!(
         odoo.attachments()
@@ -394,8 +417,16 @@ async fn push_answers_within_the_callers_deadline() {
     let mut r = tonic::Request::new(pb::PushToOdooRequest { id: e.id.clone() });
     r.set_timeout(Duration::from_secs(2));
     let started = std::time::Instant::now();
-    let pending = c.push_to_odoo(r).await.expect("an answer, not a deadline").into_inner();
-    assert!(started.elapsed() < Duration::from_secs(2), "{:?}", started.elapsed());
+    let pending = c
+        .push_to_odoo(r)
+        .await
+        .expect("an answer, not a deadline")
+        .into_inner();
+    assert!(
+        started.elapsed() < Duration::from_secs(2),
+        "{:?}",
+        started.elapsed()
+    );
     assert_eq!(pending.state, "pending", "{pending:?}");
     // The push goes on durably and lands.
     let mut r = tonic::Request::new(pb::PushToOdooRequest { id: e.id.clone() });
@@ -431,9 +462,17 @@ async fn push_answers_within_the_callers_deadline() {
     r.set_timeout(Duration::from_secs(8));
     let started = std::time::Instant::now();
     let s = c.push_to_odoo(r).await.unwrap_err();
-    assert!(started.elapsed() < Duration::from_secs(8), "{:?}", started.elapsed());
+    assert!(
+        started.elapsed() < Duration::from_secs(8),
+        "{:?}",
+        started.elapsed()
+    );
     assert_eq!(s.code(), Code::Unavailable, "{s:?}");
-    assert!(s.message().contains("cannot be reached") && s.message().contains("queued"), "{}", s.message());
+    assert!(
+        s.message().contains("cannot be reached") && s.message().contains("queued"),
+        "{}",
+        s.message()
+    );
 }
 
 /// A push refused by Odoo comes back with the estimate that asked for it, with the reason.

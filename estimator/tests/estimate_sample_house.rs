@@ -98,10 +98,19 @@ fn totals_add_up_to_the_cent() {
         let mut raw_by_rate: BTreeMap<Decimal, Decimal> = BTreeMap::new();
         for lot in &e.lots {
             for l in &lot.lines {
-                assert_eq!(l.total, (l.quantity * l.unit_price).round_dp(2), "{}", l.number);
-                *raw_by_rate.entry(l.vat_rate.normalize()).or_default() += l.quantity * l.unit_price;
+                assert_eq!(
+                    l.total,
+                    (l.quantity * l.unit_price).round_dp(2),
+                    "{}",
+                    l.number
+                );
+                *raw_by_rate.entry(l.vat_rate.normalize()).or_default() +=
+                    l.quantity * l.unit_price;
             }
-            assert_eq!(lot.total_ht, lot.lines.iter().map(|l| l.total).sum::<Decimal>());
+            assert_eq!(
+                lot.total_ht,
+                lot.lines.iter().map(|l| l.total).sum::<Decimal>()
+            );
         }
         let lots: Decimal = e.lots.iter().map(|l| l.total_ht).sum();
         assert_eq!(e.total_ht, lots + e.rounding_adjustment, "{method:?}");
@@ -332,6 +341,29 @@ fn dpgf_and_dqe_exports() {
     assert!(csv.contains(&e.total_ttc.normalize().to_string().replace('.', ",")));
     let dqe = String::from_utf8(export::to_csv(&e, Table::Dqe).unwrap()).unwrap();
     assert!(dqe.lines().next().unwrap().ends_with("Taux TVA"));
+
+    // Rounded globally with sub-cent line amounts: the rounding row leads from the lots to
+    // the total HT, as on the PDF.
+    let (g, _) = common::house_estimate(EstimateSettings {
+        margin_rate: Decimal::new(12, 2),
+        tax_rounding: Some(TaxRounding::Globally),
+        ..common::settings()
+    });
+    assert!(!g.rounding_adjustment.is_zero(), "precondition");
+    let csv = String::from_utf8(export::to_csv(&g, Table::Dpgf).unwrap()).unwrap();
+    let row = csv
+        .lines()
+        .find(|l| l.starts_with(";;Arrondi") || l.contains("Arrondi"))
+        .expect("a rounding row");
+    assert!(
+        row.contains(
+            &g.rounding_adjustment
+                .normalize()
+                .to_string()
+                .replace('.', ",")
+        ),
+        "{row}"
+    );
 
     let xlsx = export::to_xlsx(&e, Table::Dpgf).unwrap();
     let mut zip = zip::ZipArchive::new(std::io::Cursor::new(xlsx)).unwrap();

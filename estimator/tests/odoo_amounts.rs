@@ -17,13 +17,7 @@ use support::devis;
 use support::odoo_standin::{self, Options, StandIn};
 
 async fn push(s: &StandIn, e: &Estimate, previous: &Previous) -> Result<PushOutcome, OdooError> {
-    odoo::push_estimate(
-        &s.client(Transport::Json2),
-        e,
-        &devis::pdf(e),
-        previous,
-    )
-    .await
+    odoo::push_estimate(&s.client(Transport::Json2), e, &devis::pdf(e), previous).await
 }
 
 fn money(v: &Value) -> Decimal {
@@ -84,7 +78,10 @@ async fn standin_totals_are_the_recorded_odoo_totals() {
             "product.product",
             json!({"name": "Rounding test", "type": "service"}),
         );
-        let lines = recorded(&format!("json2_sale_order_line_read_{}", method.odoo_name()));
+        let lines = recorded(&format!(
+            "json2_sale_order_line_read_{}",
+            method.odoo_name()
+        ));
         let cmds: Vec<Value> = lines
             .as_array()
             .unwrap()
@@ -258,12 +255,15 @@ async fn archived_units_and_taxes_are_used_as_they_are_when_configured() {
         .await
         .unwrap();
     assert!(!active(&s, "uom.uom", 13) && !active(&s, "account.tax", 50));
-    assert!(s
-        .order_lines(out.order_id)
-        .iter()
-        .any(|l| l["product_uom_id"][0] == json!(13)));
     assert!(
-        out.warnings.iter().any(|w| w.contains("used while archived")),
+        s.order_lines(out.order_id)
+            .iter()
+            .any(|l| l["product_uom_id"][0] == json!(13))
+    );
+    assert!(
+        out.warnings
+            .iter()
+            .any(|w| w.contains("used while archived")),
         "{:?}",
         out.warnings
     );
@@ -278,7 +278,11 @@ async fn a_missing_unit_says_what_to_do() {
     s.write("uom.uom", 13, json!({"name": "mètre cube"}));
     for d in s.records("ir.model.data") {
         if d["res_id"] == json!(13) {
-            s.write("ir.model.data", d["id"].as_i64().unwrap(), json!({"res_id": 999}));
+            s.write(
+                "ir.model.data",
+                d["id"].as_i64().unwrap(),
+                json!({"res_id": 999}),
+            );
         }
     }
     let e = devis::house("SCI Les Tilleuls", None);
@@ -341,7 +345,12 @@ async fn a_product_with_another_unit_is_reported() {
     let line = s
         .order_lines(out.order_id)
         .into_iter()
-        .find(|x| x["name"].as_str().unwrap().starts_with(&format!("[{}]", l.code)))
+        .find(|x| {
+            x["name"]
+                .as_str()
+                .unwrap()
+                .starts_with(&format!("[{}]", l.code))
+        })
         .unwrap();
     assert_eq!(line["product_uom_id"][0], json!(13));
 }
@@ -381,7 +390,11 @@ async fn an_edited_draft_is_refused_or_left_for_a_new_quotation() {
     assert!(out.created && out.order_id != first.order_id);
     assert_eq!(totals(&order(&s, out.order_id)), devis_totals(&e2));
     let kept = s.records_where("sale.order.line", "id", json!(line_id));
-    assert_eq!(kept[0]["price_unit"], json!(1.0), "the edited draft is left alone");
+    assert_eq!(
+        kept[0]["price_unit"],
+        json!(1.0),
+        "the edited draft is left alone"
+    );
     // The next push follows the new quotation.
     let again = odoo::push_estimate(&client, &e2, &devis::pdf(&e2), &out.previous())
         .await
@@ -441,7 +454,10 @@ async fn startup_check_names_each_problem() {
     assert!(problems.is_empty(), "{findings:#?}");
     assert_eq!(company.unwrap().rounding, Some(TaxRounding::Globally));
     let facts = format!("{findings:?}");
-    assert!(facts.contains("m³") && facts.contains("round_globally"), "{facts}");
+    assert!(
+        facts.contains("m³") && facts.contains("round_globally"),
+        "{facts}"
+    );
 
     for m in s.records("ir.module.module") {
         if m["name"] == json!("sale_management") {
@@ -454,7 +470,9 @@ async fn startup_check_names_each_problem() {
     }
     let (findings, _) = odoo::setup::check(&c, true).await;
     assert!(
-        findings.iter().any(|f| matches!(f, odoo::setup::Finding::Problem(p)
+        findings
+            .iter()
+            .any(|f| matches!(f, odoo::setup::Finding::Problem(p)
             if p.contains("sale_management"))),
         "{findings:#?}"
     );

@@ -63,7 +63,13 @@ fn devis_for(s: &StandIn, client: &str) -> (Estimate, i64) {
 }
 
 async fn push(s: &StandIn, transport: Transport, e: &Estimate) -> Result<PushOutcome, OdooError> {
-    odoo::push_estimate(&s.client(transport), e, &devis::pdf(e), &odoo::Previous::default()).await
+    odoo::push_estimate(
+        &s.client(transport),
+        e,
+        &devis::pdf(e),
+        &odoo::Previous::default(),
+    )
+    .await
 }
 
 async fn push_after(
@@ -391,12 +397,18 @@ async fn standin_answers_as_the_recorded_odoo_19() {
         ("json2_product_create_bad_type", Same::Error),
         ("json2_partner_search_read_empty", Same::Bytes),
         ("json2_fresh_tax_search_read_sale_with_inactive", Same::Json),
-        ("json2_fresh_uom_search_read_with_inactive", Same::JsonAnyOrder),
+        (
+            "json2_fresh_uom_search_read_with_inactive",
+            Same::JsonAnyOrder,
+        ),
         ("json2_fresh_sale_order_default_get_company", Same::Json),
         ("json2_fresh_company_search_read", Same::Json),
         ("json2_fresh_decimal_precision_search_read", Same::Json),
         ("json2_fresh_ir_model_data_uom", Same::JsonAnyOrder),
-        ("json2_fresh_ir_module_module_search_read", Same::JsonAnyOrder),
+        (
+            "json2_fresh_ir_module_module_search_read",
+            Same::JsonAnyOrder,
+        ),
         ("json2_fresh_tax_search_read_parent_of", Same::Json),
         ("json2_crm_stage_search_read", Same::Json),
         ("xmlrpc_common_version", Same::Bytes),
@@ -786,7 +798,11 @@ async fn pushing_twice_changes_nothing() {
         assert_eq!(second.order_id, first.order_id, "{t:?}");
         assert!(!second.created);
         assert!(second.unchanged, "{t:?}: nothing to change");
-        assert_eq!(s.commits(), commits, "{t:?}: a repeat writes nothing at all");
+        assert_eq!(
+            s.commits(),
+            commits,
+            "{t:?}: a repeat writes nothing at all"
+        );
         assert_eq!(s.calls("sale.order", "write"), 0, "{t:?}");
         assert_eq!(second.attachment_id, first.attachment_id);
         assert!(
@@ -895,9 +911,14 @@ async fn confirmed_order_is_not_modified() {
     let lines = s.records("sale.order.line");
     let (atts, msgs) = (s.attachments().len(), s.messages().len());
 
-    let err = push_after(&s, Transport::Json2, &devis::repriced(&e1), &first.previous())
-        .await
-        .unwrap_err();
+    let err = push_after(
+        &s,
+        Transport::Json2,
+        &devis::repriced(&e1),
+        &first.previous(),
+    )
+    .await
+    .unwrap_err();
     assert!(
         matches!(&err, OdooError::Conflict(m) if m.contains(&first.order_name)
             && m.contains("already confirmed") && !m.contains("is sale")),

@@ -412,7 +412,11 @@ async fn check_units(c: &OdooClient, e: &Estimate, order: i64) {
             want.unit.label()
         );
         let product = c
-            .read("product.product", &[l["product_id"][0].as_i64().unwrap()], &["uom_id"])
+            .read(
+                "product.product",
+                &[l["product_id"][0].as_i64().unwrap()],
+                &["uom_id"],
+            )
             .await
             .unwrap();
         assert_eq!(
@@ -469,7 +473,12 @@ async fn stamp(c: &OdooClient, id: i64) -> (Value, Value) {
 async fn life_of(c: &OdooClient, e1: Estimate, lead: i64, created: &Tracker) {
     let first = push(c, &e1, created).await.unwrap();
     check_first_push(c, &e1, lead, &first).await;
-    assert_eq!(order_totals(c, first.order_id).await, devis_totals(&e1), "{}", e1.reference);
+    assert_eq!(
+        order_totals(c, first.order_id).await,
+        devis_totals(&e1),
+        "{}",
+        e1.reference
+    );
     assert_eq!(
         (first.amount_untaxed, first.amount_tax, first.amount_total),
         devis_totals(&e1)
@@ -478,27 +487,53 @@ async fn life_of(c: &OdooClient, e1: Estimate, lead: i64, created: &Tracker) {
     let before = stamp(c, first.order_id).await;
 
     // Again, as the same-plans webhook repeat does: nothing written, nothing posted.
-    let again = push_after(c, &e1, created, &first.previous()).await.unwrap();
-    assert_eq!((again.order_id, again.created, again.unchanged), (first.order_id, false, true));
+    let again = push_after(c, &e1, created, &first.previous())
+        .await
+        .unwrap();
+    assert_eq!(
+        (again.order_id, again.created, again.unchanged),
+        (first.order_id, false, true)
+    );
     assert!(again.message_ids.is_empty(), "{:?}", again.message_ids);
-    assert_eq!(stamp(c, first.order_id).await, before, "the order was not written");
+    assert_eq!(
+        stamp(c, first.order_id).await,
+        before,
+        "the order was not written"
+    );
     assert_eq!(messages(c, "sale.order", first.order_id).await.len(), 1);
 
     // Re-priced: the same draft, new lines, v2 attached, totals still the devis's.
     let e2 = devis::repriced(&e1);
-    let second = push_after(c, &e2, created, &again.previous()).await.unwrap();
-    assert_eq!((second.order_id, second.created, second.unchanged), (first.order_id, false, false));
-    assert_eq!(order_totals(c, first.order_id).await, devis_totals(&e2), "{} v2", e1.reference);
+    let second = push_after(c, &e2, created, &again.previous())
+        .await
+        .unwrap();
+    assert_eq!(
+        (second.order_id, second.created, second.unchanged),
+        (first.order_id, false, false)
+    );
+    assert_eq!(
+        order_totals(c, first.order_id).await,
+        devis_totals(&e2),
+        "{} v2",
+        e1.reference
+    );
     check_units(c, &e2, first.order_id).await;
     let new_lines = lines(c, first.order_id).await;
     for (l, want) in devis::check_lines(&new_lines, &e2) {
-        assert_eq!(l["price_unit"].as_f64(), want.unit_price.to_f64(), "new price of {}", want.code);
+        assert_eq!(
+            l["price_unit"].as_f64(),
+            want.unit_price.to_f64(),
+            "new price of {}",
+            want.code
+        );
     }
     let taxes: BTreeSet<i64> = new_lines.iter().flat_map(|l| ids(&l["tax_ids"])).collect();
     assert!(taxes.len() >= 2, "renovation rates: {taxes:?}");
     assert_eq!(messages(c, "sale.order", first.order_id).await.len(), 2);
     assert_eq!(messages(c, "crm.lead", lead).await.len(), 2);
-    let third = push_after(c, &e2, created, &second.previous()).await.unwrap();
+    let third = push_after(c, &e2, created, &second.previous())
+        .await
+        .unwrap();
     assert!(third.unchanged && third.message_ids.is_empty());
 }
 
@@ -533,7 +568,17 @@ async fn live_quotations_equal_the_devis_under_both_rounding_methods() {
         let e = devis::house_rounded(&client, None, TaxRounding::PerLine);
         let err = push(&c, &e, &created).await;
         assert!(matches!(err, Err(OdooError::Mismatch(_))), "{err:?}");
-        assert!(rows(&c, "sale.order", json!([["client_order_ref", "=", e.reference]]), &["id"], "id").await.is_empty());
+        assert!(
+            rows(
+                &c,
+                "sale.order",
+                json!([["client_order_ref", "=", e.reference]]),
+                &["id"],
+                "id"
+            )
+            .await
+            .is_empty()
+        );
         // What the push re-activated stays active: m³ and the reduced rates.
         let m3 = rows(&c, "uom.uom", json!([["name", "=", "m³"]]), &["id"], "id").await;
         assert_eq!(m3.len(), 1, "m³ is active");
@@ -561,20 +606,48 @@ async fn live_edited_draft_is_not_overwritten() {
             .find(|l| l["display_type"] == json!(false))
             .unwrap();
         let line_id = line["id"].as_i64().unwrap();
-        c.write("sale.order.line", &[line_id], json!({"price_unit": 1.0})).await.unwrap();
+        c.write("sale.order.line", &[line_id], json!({"price_unit": 1.0}))
+            .await
+            .unwrap();
         let e2 = devis::repriced(&e1);
         let err = push_after(&c, &e2, &created, &first.previous()).await;
-        assert!(matches!(&err, Err(OdooError::Conflict(m)) if m.contains(&first.order_name)), "{err:?}");
-        let kept = c.read("sale.order.line", &[line_id], &["price_unit"]).await.unwrap();
+        assert!(
+            matches!(&err, Err(OdooError::Conflict(m)) if m.contains(&first.order_name)),
+            "{err:?}"
+        );
+        let kept = c
+            .read("sale.order.line", &[line_id], &["price_unit"])
+            .await
+            .unwrap();
         assert_eq!(kept[0]["price_unit"], json!(1.0), "the edit is kept");
 
-        let c2 = OdooClient::new(OdooConfig { edited_draft: odoo::EditedDraft::NewQuotation, ..config }).unwrap();
-        let out = push_after(&c2, &e2, &created, &first.previous()).await.unwrap();
-        assert!(out.created && out.order_id != first.order_id, "a new quotation");
-        assert!(out.warnings.iter().any(|w| w.contains(&first.order_name)), "{:?}", out.warnings);
+        let c2 = OdooClient::new(OdooConfig {
+            edited_draft: odoo::EditedDraft::NewQuotation,
+            ..config
+        })
+        .unwrap();
+        let out = push_after(&c2, &e2, &created, &first.previous())
+            .await
+            .unwrap();
+        assert!(
+            out.created && out.order_id != first.order_id,
+            "a new quotation"
+        );
+        assert!(
+            out.warnings.iter().any(|w| w.contains(&first.order_name)),
+            "{:?}",
+            out.warnings
+        );
         assert_eq!(order_totals(&c, out.order_id).await, devis_totals(&e2));
-        let kept = c.read("sale.order.line", &[line_id], &["price_unit"]).await.unwrap();
-        assert_eq!(kept[0]["price_unit"], json!(1.0), "the edited draft is left alone");
+        let kept = c
+            .read("sale.order.line", &[line_id], &["price_unit"])
+            .await
+            .unwrap();
+        assert_eq!(
+            kept[0]["price_unit"],
+            json!(1.0),
+            "the edited draft is left alone"
+        );
     })
     .await;
 }

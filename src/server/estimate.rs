@@ -138,7 +138,12 @@ impl Estimates {
         started: Instant,
     ) -> Result<pb::PushToOdooResponse, Status> {
         let wait = push::wait_budget(deadline, self.timeout, started.elapsed());
-        push::push_state(&self.app, &chantier_estimator::app::push_key(estimate_id), wait).await
+        push::push_state(
+            &self.app,
+            &chantier_estimator::app::push_key(estimate_id),
+            wait,
+        )
+        .await
     }
 
     async fn in_time<T>(

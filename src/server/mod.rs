@@ -41,8 +41,8 @@ fn init_logging(config: &Config) {
     } else {
         format!("{},ort=warn", config.log)
     };
-    let filter =
-        tracing_subscriber::EnvFilter::try_new(&directives).unwrap_or_else(|_| "info,ort=warn".into());
+    let filter = tracing_subscriber::EnvFilter::try_new(&directives)
+        .unwrap_or_else(|_| "info,ort=warn".into());
     let builder = tracing_subscriber::fmt()
         .with_env_filter(filter)
         .with_writer(std::io::stderr);
@@ -105,12 +105,13 @@ pub async fn serve_on(
         let _ = rx.wait_for(|s| *s).await;
     };
     let mut hook_task = None;
-    if let (Some(addr), Some(secret)) = (config.webhook_listen, config.webhook_secret.clone()) {
+    if let Some(addr) = config.webhook_listen {
+        let secrets = config.webhook_secrets();
         let l = tokio::net::TcpListener::bind(addr)
             .await
             .with_context(|| format!("binding the webhook address {addr}"))?;
         tracing::info!(addr = %l.local_addr()?, "Odoo webhook listening");
-        let router = webhook::router(app.clone(), secret);
+        let router = webhook::router(app.clone(), secrets);
         let rx = stop_rx.clone();
         hook_task = Some(tokio::spawn(async move {
             axum::serve(l, router)

@@ -31,7 +31,11 @@ pub fn caller_deadline(metadata: &MetadataMap) -> Option<Duration> {
 
 /// How long a call may wait for its push: most of what is left of the caller's deadline
 /// (room kept to answer), never more than most of the server's own request timeout.
-pub fn wait_budget(deadline: Option<Duration>, request_timeout: Duration, spent: Duration) -> Duration {
+pub fn wait_budget(
+    deadline: Option<Duration>,
+    request_timeout: Duration,
+    spent: Duration,
+) -> Duration {
     let server = request_timeout.mul_f32(0.9).saturating_sub(spent);
     match deadline {
         Some(d) => {
@@ -45,7 +49,11 @@ pub fn wait_budget(deadline: Option<Duration>, request_timeout: Duration, spent:
 }
 
 /// The push job's state after waiting up to `wait`.
-pub async fn push_state(app: &App, key: &str, wait: Duration) -> Result<pb::PushToOdooResponse, Status> {
+pub async fn push_state(
+    app: &App,
+    key: &str,
+    wait: Duration,
+) -> Result<pb::PushToOdooResponse, Status> {
     let job = app.wait_job(key, wait).await.map_err(estimator_status)?;
     let result: serde_json::Value = job
         .result
@@ -68,7 +76,11 @@ pub async fn push_state(app: &App, key: &str, wait: Duration) -> Result<pb::Push
         unchanged: result["unchanged"].as_bool().unwrap_or_default(),
         warnings: result["warnings"]
             .as_array()
-            .map(|w| w.iter().filter_map(|x| x.as_str().map(str::to_string)).collect())
+            .map(|w| {
+                w.iter()
+                    .filter_map(|x| x.as_str().map(str::to_string))
+                    .collect()
+            })
             .unwrap_or_default(),
         amount_untaxed: text("amount_untaxed"),
         amount_tax: text("amount_tax"),
@@ -121,9 +133,16 @@ mod tests {
         let server = Duration::from_secs(300);
         let w = wait_budget(Some(Duration::from_secs(20)), server, Duration::ZERO);
         assert_eq!(w, Duration::from_secs(19));
-        let w = wait_budget(Some(Duration::from_secs(2)), server, Duration::from_millis(500));
+        let w = wait_budget(
+            Some(Duration::from_secs(2)),
+            server,
+            Duration::from_millis(500),
+        );
         assert_eq!(w, Duration::from_millis(1350));
-        assert_eq!(wait_budget(None, server, Duration::ZERO), Duration::from_secs(270));
+        assert_eq!(
+            wait_budget(None, server, Duration::ZERO),
+            Duration::from_secs(270)
+        );
         assert_eq!(
             wait_budget(Some(Duration::from_secs(1)), server, Duration::from_secs(2)),
             Duration::ZERO

@@ -3,7 +3,9 @@
 //! and answers 202; the work happens in the outbox worker.
 //!
 //! URL: `POST /odoo/webhook/<secret>` (or `/odoo/webhook` with an `X-Chantier-Secret`
-//! header). Body: `{"_model": "crm.lead", "_id": 42, ...}`.
+//! header). Body: `{"_model": "crm.lead", "_id": 42, ...}`. Odoo's webhooks cannot send
+//! headers, so the secret travels in the URL, which Odoo logs: several secrets are accepted
+//! at once, so each automation rule has its own and one can be rotated without a gap.
 
 use std::sync::Arc;
 
@@ -17,7 +19,7 @@ use serde_json::{Value, json};
 #[derive(Clone)]
 struct Hook {
     app: Arc<App>,
-    secret: Arc<str>,
+    secrets: Arc<[String]>,
 }
 
 /// Compares secrets in constant time, so response timing doesn't reveal a prefix.
@@ -29,10 +31,10 @@ fn same(a: &str, b: &str) -> bool {
             == 0
 }
 
-pub fn router(app: Arc<App>, secret: String) -> axum::Router {
+pub fn router(app: Arc<App>, secrets: Vec<String>) -> axum::Router {
     let hook = Hook {
         app,
-        secret: secret.into(),
+        secrets: secrets.into(),
     };
     axum::Router::new()
         .route("/odoo/webhook", post(with_header))
@@ -63,7 +65,9 @@ async fn with_header(
 }
 
 async fn handle(h: &Hook, secret: &str, body: &[u8]) -> (StatusCode, Json<Value>) {
-    if !same(secret, &h.secret) {
+    // Every secret is compared, so the timing doesn't tell which one nearly matched.
+    let accepted = h.secrets.iter().fold(false, |ok, s| same(secret, s) | ok);
+    if !accepted {
         tracing::warn!("webhook call with a wrong secret");
         return (
             StatusCode::UNAUTHORIZED,

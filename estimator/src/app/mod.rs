@@ -14,9 +14,9 @@ use tokio::sync::Notify;
 use crate::clauses::ClauseLibrary;
 use crate::error::{EstimatorError, Result};
 use crate::estimate::{self, Document, Estimate, EstimateSettings, Inputs, TaxRounding};
-use crate::odoo::setup::Finding;
 use crate::export::{self, Table};
 use crate::library::PriceLibrary;
+use crate::odoo::setup::Finding;
 use crate::odoo::{OdooClient, OdooConfig};
 use crate::profile::FirmProfile;
 use crate::rules::RuleSet;
@@ -149,7 +149,8 @@ impl App {
         let Some(odoo) = self.odoo.clone() else {
             return Vec::new();
         };
-        let (mut findings, company) = crate::odoo::setup::check(&odoo, odoo.config().reactivate_archived).await;
+        let (mut findings, company) =
+            crate::odoo::setup::check(&odoo, odoo.config().reactivate_archived).await;
         if let Some(theirs) = company.and_then(|c| c.rounding) {
             if let Ok(mut r) = self.odoo_rounding.write() {
                 *r = Some(theirs);
@@ -302,7 +303,8 @@ impl App {
     ) -> Result<Estimate> {
         let previous = self.store.estimate(id).await?;
         let library = self.library_for(&previous, library);
-        let mut settings = self.with_rounding(settings.unwrap_or_else(|| previous.settings.clone()));
+        let mut settings =
+            self.with_rounding(settings.unwrap_or_else(|| previous.settings.clone()));
         if settings.opportunity_id.is_none() {
             // New terms don't unlink the estimate from its opportunity.
             settings.opportunity_id = previous.opportunity_id;

@@ -130,6 +130,18 @@ pub(crate) fn rows(e: &Estimate, english: bool) -> Vec<Row> {
             amount: lot.total_ht,
         });
     }
+    if !e.rounding_adjustment.is_zero() {
+        // Global rounding: the cents between the lots and the total HT, as on the PDF.
+        rows.push(Row::Total {
+            label: if english {
+                "Rounding (total of the unrounded amounts)"
+            } else {
+                "Arrondi (total calculé sur les montants non arrondis)"
+            }
+            .into(),
+            amount: e.rounding_adjustment,
+        });
+    }
     rows.push(Row::Total {
         label: if english {
             "Total excl. VAT"

@@ -115,10 +115,7 @@ impl OrderLine {
             .unwrap_or_default();
         taxes.sort_unstable();
         OrderLine {
-            kind: row["display_type"]
-                .as_str()
-                .unwrap_or_default()
-                .to_string(),
+            kind: row["display_type"].as_str().unwrap_or_default().to_string(),
             name: row["name"].as_str().unwrap_or_default().to_string(),
             product: many2one(&row["product_id"]),
             quantity: fixed_f64(&row["product_uom_qty"], p.quantity),

@@ -262,7 +262,8 @@ pub async fn push_estimate(
         header["opportunity_id"] = json!(lead);
     }
     let sent_digest = order::digest(&json!({"header": header, "lines": wanted}));
-    let commands = |lines: &[OrderLine]| -> Vec<Value> { lines.iter().map(|l| l.command(fields)).collect() };
+    let commands =
+        |lines: &[OrderLine]| -> Vec<Value> { lines.iter().map(|l| l.command(fields)).collect() };
 
     let (order_id, created, unchanged, kept_digest) = match find_order(odoo, e, previous).await? {
         Some(o) => {
@@ -353,7 +354,10 @@ pub async fn push_estimate(
         if let Err(err) = odoo.message_post("sale.order", order_id, &body, &[]).await {
             tracing::warn!(error = %err, "could not warn on the order");
         }
-        return Err(OdooError::Mismatch(format!("quotation {}: {text}", totals.name)));
+        return Err(OdooError::Mismatch(format!(
+            "quotation {}: {text}",
+            totals.name
+        )));
     }
     let lines_digest = match kept_digest {
         Some(d) => d,

@@ -115,7 +115,12 @@ pub async fn company(odoo: &OdooClient) -> Result<Company, OdooError> {
         .search_read(
             "res.company",
             domain,
-            &["id", "name", "tax_calculation_rounding_method", "currency_id"],
+            &[
+                "id",
+                "name",
+                "tax_calculation_rounding_method",
+                "currency_id",
+            ],
             Some(1),
         )
         .await?;
@@ -316,7 +321,8 @@ pub async fn resolve(
             out.taxes.insert(rate_key(rate), f.id);
         }
     }
-    if !reactivate && !(archived_units.is_empty() && archived_taxes.is_empty()) {
+    let any_archived = !(archived_units.is_empty() && archived_taxes.is_empty());
+    if any_archived && !reactivate {
         // Used as they are: Odoo accepts archived records on lines written through the API.
         out.notes = out
             .notes
@@ -368,7 +374,12 @@ pub async fn check(odoo: &OdooClient, reactivate: bool) -> (Vec<Finding>, Option
             json!([[
                 "name",
                 "in",
-                ["sale_management", "crm", "l10n_fr_account", "base_automation"]
+                [
+                    "sale_management",
+                    "crm",
+                    "l10n_fr_account",
+                    "base_automation"
+                ]
             ]]),
             &["name", "state"],
             None,
@@ -448,7 +459,11 @@ pub async fn check(odoo: &OdooClient, reactivate: bool) -> (Vec<Finding>, Option
     }
     match find_taxes(odoo, &company).await {
         Ok(taxes) => {
-            for rate in [Decimal::new(20, 2), Decimal::new(10, 2), Decimal::new(55, 3)] {
+            for rate in [
+                Decimal::new(20, 2),
+                Decimal::new(10, 2),
+                Decimal::new(55, 3),
+            ] {
                 match taxes.get(&rate_key(rate)) {
                     None => out.push(Finding::Problem(format!(
                         "no sale tax of {} % in company {}: install l10n_fr_account or create it (Accounting > Configuration > Taxes)",
@@ -475,7 +490,9 @@ pub async fn check(odoo: &OdooClient, reactivate: bool) -> (Vec<Finding>, Option
         server.major,
         server.transport,
         company.name,
-        company.rounding.map_or("(unknown method)", TaxRounding::odoo_name)
+        company
+            .rounding
+            .map_or("(unknown method)", TaxRounding::odoo_name)
     )));
     (out, Some(company))
 }

@@ -323,7 +323,10 @@ fn the_devis_carries_totals_options_mentions_and_the_signature() {
 #[test]
 fn global_rounding_prints_the_lots_the_rounding_and_the_total() {
     let mut e = synthetic(12, Language::Fr, VatRegime::Standard);
-    assert!(!all_text(&devis::layout(&e)).contains("Arrondi"), "no row when nothing moves");
+    assert!(
+        !all_text(&devis::layout(&e)).contains("Arrondi"),
+        "no row when nothing moves"
+    );
     let lots = e.total_ht;
     e.rounding_adjustment = Decimal::new(-2, 2);
     e.total_ht = lots - Decimal::new(2, 2);

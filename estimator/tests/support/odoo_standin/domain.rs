@@ -274,7 +274,9 @@ fn compare_relational(
         },
         // One company, no hierarchy: a record is its own parent and child.
         ("parent_of" | "child_of", v) => match v {
-            Value::Array(list) => list.iter().any(|x| x.as_i64().is_some() && x.as_i64() == id),
+            Value::Array(list) => list
+                .iter()
+                .any(|x| x.as_i64().is_some() && x.as_i64() == id),
             v => v.as_i64().is_some() && v.as_i64() == id,
         },
         ("in", Value::Array(list)) => list.iter().any(|x| match (x.as_i64(), id) {

@@ -267,7 +267,11 @@ impl Db {
             db.seed_row("decimal.precision", row, json!({}));
         }
         for row in fixtures::rows("json2_fresh_ir_model_data_uom") {
-            db.seed_row("ir.model.data", row, json!({"module": "uom", "model": "uom.uom"}));
+            db.seed_row(
+                "ir.model.data",
+                row,
+                json!({"module": "uom", "model": "uom.uom"}),
+            );
         }
         for row in fixtures::rows("json2_fresh_ir_module_module_search_read") {
             db.seed_row("ir.module.module", row, json!({}));

@@ -250,7 +250,14 @@ pub fn models(major: u32) -> BTreeMap<&'static str, Model> {
                 required(field("name", Char, "Technical Name")),
                 field(
                     "state",
-                    Selection(&["uninstallable", "uninstalled", "installed", "to upgrade", "to remove", "to install"]),
+                    Selection(&[
+                        "uninstallable",
+                        "uninstalled",
+                        "installed",
+                        "to upgrade",
+                        "to remove",
+                        "to install",
+                    ]),
                     "Status",
                 ),
             ],
