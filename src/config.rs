@@ -22,6 +22,24 @@ pub struct Config {
     pub max_decompressed_bytes: u64,
     /// Takeoffs run at once; more requests wait their turn within their time limit.
     pub max_concurrent_takeoffs: usize,
+    /// Requests waiting for a takeoff slot; one more is refused at once (RESOURCE_EXHAUSTED
+    /// with a retry hint) instead of waiting into its deadline.
+    pub max_waiting_requests: usize,
+    /// Bytes of uploads held in memory at once, all requests together.
+    pub max_buffered_upload_bytes: u64,
+    /// Longest pause between two messages of an upload, in seconds.
+    pub upload_idle_secs: u64,
+    /// Slowest average upload rate accepted after its first 10 seconds, in bytes per second
+    /// (0: no minimum).
+    pub min_upload_bytes_per_sec: u64,
+    /// Connections open at once; one more is closed at once.
+    pub max_connections: usize,
+    /// Seconds a new connection has to send its first bytes.
+    pub handshake_secs: u64,
+    /// Seconds a connection stays open with no call in flight.
+    pub connection_idle_secs: u64,
+    /// On SIGTERM, seconds given to calls in flight before the process exits regardless.
+    pub shutdown_grace_secs: u64,
     /// Log format: "text" or "json".
     pub log_format: String,
     /// Log filter in `tracing` syntax, e.g. "info" or "chantier=debug".
@@ -104,6 +122,14 @@ impl Default for Config {
             max_upload_bytes: 1 << 30,
             max_decompressed_bytes: 2 << 30,
             max_concurrent_takeoffs: std::thread::available_parallelism().map_or(2, |n| n.get()),
+            max_waiting_requests: 16,
+            max_buffered_upload_bytes: 1 << 30,
+            upload_idle_secs: 30,
+            min_upload_bytes_per_sec: 16 << 10,
+            max_connections: 1024,
+            handshake_secs: 10,
+            connection_idle_secs: 300,
+            shutdown_grace_secs: 30,
             log_format: "text".into(),
             log: "info".into(),
             data_dir: PathBuf::from("chantier-data"),
@@ -262,6 +288,41 @@ impl Config {
                 *slot = Some(PathBuf::from(v));
             }
         }
+        for (key, slot) in [
+            (
+                "CHANTIER_MAX_WAITING_REQUESTS",
+                &mut self.max_waiting_requests,
+            ),
+            ("CHANTIER_MAX_CONNECTIONS", &mut self.max_connections),
+        ] {
+            if let Some(v) = env(key) {
+                *slot = parse(key, v)?;
+            }
+        }
+        for (key, slot) in [
+            (
+                "CHANTIER_MAX_BUFFERED_UPLOAD_BYTES",
+                &mut self.max_buffered_upload_bytes,
+            ),
+            ("CHANTIER_UPLOAD_IDLE_SECS", &mut self.upload_idle_secs),
+            (
+                "CHANTIER_MIN_UPLOAD_BYTES_PER_SEC",
+                &mut self.min_upload_bytes_per_sec,
+            ),
+            ("CHANTIER_HANDSHAKE_SECS", &mut self.handshake_secs),
+            (
+                "CHANTIER_CONNECTION_IDLE_SECS",
+                &mut self.connection_idle_secs,
+            ),
+            (
+                "CHANTIER_SHUTDOWN_GRACE_SECS",
+                &mut self.shutdown_grace_secs,
+            ),
+        ] {
+            if let Some(v) = env(key) {
+                *slot = parse(key, v)?;
+            }
+        }
         if let Some(v) = env("CHANTIER_WEBHOOK_LISTEN") {
             self.webhook_listen = Some(parse("CHANTIER_WEBHOOK_LISTEN", v)?);
         }
@@ -364,6 +425,17 @@ impl Config {
         if self.request_timeout_secs == 0 {
             bail!("request_timeout_secs must be positive");
         }
+        for (k, v) in [
+            ("max_connections", self.max_connections as u64),
+            ("max_buffered_upload_bytes", self.max_buffered_upload_bytes),
+            ("upload_idle_secs", self.upload_idle_secs),
+            ("handshake_secs", self.handshake_secs),
+            ("connection_idle_secs", self.connection_idle_secs),
+        ] {
+            if v == 0 {
+                bail!("{k} must be positive");
+            }
+        }
         if self.job_lease_secs < 2 {
             bail!("job_lease_secs must be at least 2");
         }
@@ -439,6 +511,16 @@ impl Config {
             }
         }
         Ok(())
+    }
+
+    /// How uploads are read (see `server::admission`).
+    pub fn upload_limits(&self) -> crate::server::UploadLimits {
+        crate::server::UploadLimits {
+            max_bytes: self.max_upload_bytes,
+            idle: std::time::Duration::from_secs(self.upload_idle_secs),
+            min_rate: self.min_upload_bytes_per_sec,
+            grace: std::time::Duration::from_secs(10),
+        }
     }
 
     /// The webhook secrets accepted (comma-separated in `webhook_secret`).

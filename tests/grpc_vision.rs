@@ -248,12 +248,27 @@ async fn bad_pictures_are_refused_with_a_reason() {
     // pixel memory is taken.
     let huge = png_header(30_000, 30_000);
     let zero = png_header(0, 0);
-    for (name, bytes, expect) in [
-        ("truncated", truncated, "image"),
-        ("garbage", b"not a picture at all".to_vec(), "image"),
-        ("empty", Vec::new(), "image"),
-        ("huge", huge, "30000x30000"),
-        ("zero", zero, "image"),
+    // A textured photo cut in half: its header is whole, its scan data is not.
+    let photo = RgbImage::from_fn(320, 240, |x, y| {
+        image::Rgb([(x % 251) as u8, (y % 241) as u8, ((x * y) % 239) as u8])
+    });
+    let mut half = Cursor::new(Vec::new());
+    photo.write_to(&mut half, ImageFormat::Jpeg).unwrap();
+    let mut half = half.into_inner();
+    half.truncate(half.len() / 2);
+    for (name, bytes, expect, code) in [
+        ("truncated", truncated, "image", Code::InvalidArgument),
+        ("cut in half", half, "cut short", Code::InvalidArgument),
+        (
+            "garbage",
+            b"not a picture at all".to_vec(),
+            "image",
+            Code::InvalidArgument,
+        ),
+        ("empty", Vec::new(), "image", Code::InvalidArgument),
+        // A limit, as UploadTakeoff says for the same picture.
+        ("huge", huge, "30000x30000", Code::ResourceExhausted),
+        ("zero", zero, "image", Code::InvalidArgument),
     ] {
         let err = c
             .detect(pb::DetectRequest {
@@ -262,7 +277,7 @@ async fn bad_pictures_are_refused_with_a_reason() {
             })
             .await
             .unwrap_err();
-        assert_eq!(err.code(), Code::InvalidArgument, "{name}: {err:?}");
+        assert_eq!(err.code(), code, "{name}: {err:?}");
         assert!(err.message().contains(expect), "{name}: {}", err.message());
     }
     // The server is still there.

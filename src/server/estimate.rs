@@ -15,9 +15,9 @@ use chantier_proto::v1 as pb;
 use chantier_proto::v1::estimate_service_server::EstimateService;
 use pb::create_estimate_request::Part;
 use rust_decimal::Decimal;
-use tokio_stream::StreamExt;
 use tonic::{Request, Response, Status, Streaming};
 
+use super::admission::{Admission, UploadLimits};
 use super::status::estimator_status;
 use super::{convert, push};
 
@@ -25,11 +25,11 @@ use super::{convert, push};
 pub struct Estimates {
     pub app: Arc<App>,
     pub timeout: Duration,
-    /// Largest document (and sum of documents) accepted in one request.
-    pub max_upload_bytes: u64,
     /// Shared with the takeoff service: uploads held in memory and takeoffs running at once
-    /// are bounded together.
-    pub slots: Arc<tokio::sync::Semaphore>,
+    /// are bounded together (see `admission`).
+    pub admission: Arc<Admission>,
+    /// Largest sum of documents in one request, idle and rate limits of its upload.
+    pub upload: UploadLimits,
 }
 
 fn decimal(what: &str, s: &str) -> Result<Option<Decimal>, Status> {
@@ -164,47 +164,50 @@ impl EstimateService for Estimates {
         let deadline = push::caller_deadline(request.metadata());
         let mut stream = request.into_inner();
         self.in_time(async move {
-            let _slot = self
-                .slots
-                .acquire()
-                .await
-                .map_err(|_| Status::unavailable("shutting down"))?;
             let mut header: Option<pb::EstimateHeader> = None;
             let mut uploads: Vec<Upload> = Vec::new();
-            let mut total: u64 = 0;
-            while let Some(msg) = stream.next().await {
-                match msg?.part {
-                    Some(Part::Header(h)) if header.is_none() && uploads.is_empty() => header = Some(h),
-                    Some(Part::Header(_)) => {
-                        return Err(Status::invalid_argument("the header must come first, once"));
-                    }
-                    Some(Part::Document(d)) => {
-                        total += d.file_name.len() as u64;
-                        if d.file_name.trim().is_empty() {
-                            return Err(Status::invalid_argument("a document needs a file_name"));
+            // The whole body first, then a slot: see `admission`.
+            let _held = self
+                .admission
+                .read_upload(
+                    &mut stream,
+                    self.upload,
+                    |m: &pb::CreateEstimateRequest| match &m.part {
+                        Some(Part::Chunk(c)) => c.len(),
+                        Some(Part::Document(d)) => d.file_name.len(),
+                        _ => 0,
+                    },
+                    |m| match m.part {
+                        Some(Part::Header(h)) if header.is_none() && uploads.is_empty() => {
+                            header = Some(h);
+                            Ok(())
                         }
-                        uploads.push(Upload {
-                            name: d.file_name,
-                            format_hint: (!d.format_hint.is_empty()).then_some(d.format_hint),
-                            bytes: Vec::new(),
-                        });
-                    }
-                    Some(Part::Chunk(c)) => {
-                        let doc = uploads
-                            .last_mut()
-                            .ok_or_else(|| Status::invalid_argument("a chunk came before any document"))?;
-                        total += c.len() as u64;
-                        if total > self.max_upload_bytes {
-                            return Err(Status::resource_exhausted(format!(
-                                "the documents exceed the upload limit of {} bytes",
-                                self.max_upload_bytes
-                            )));
+                        Some(Part::Header(_)) => {
+                            Err(Status::invalid_argument("the header must come first, once"))
                         }
-                        doc.bytes.extend_from_slice(&c);
-                    }
-                    None => return Err(Status::invalid_argument("empty message")),
-                }
-            }
+                        Some(Part::Document(d)) => {
+                            if d.file_name.trim().is_empty() {
+                                return Err(Status::invalid_argument("a document needs a file_name"));
+                            }
+                            uploads.push(Upload {
+                                name: d.file_name,
+                                format_hint: (!d.format_hint.is_empty()).then_some(d.format_hint),
+                                bytes: Vec::new(),
+                            });
+                            Ok(())
+                        }
+                        Some(Part::Chunk(c)) => {
+                            let doc = uploads.last_mut().ok_or_else(|| {
+                                Status::invalid_argument("a chunk came before any document")
+                            })?;
+                            doc.bytes.extend_from_slice(&c);
+                            Ok(())
+                        }
+                        None => Err(Status::invalid_argument("empty message")),
+                    },
+                )
+                .await?;
+            let _slot = self.admission.enter().await?;
             let header = header.ok_or_else(|| Status::invalid_argument("no header"))?;
             let settings = settings(header.settings.unwrap_or_default())?;
             let library = library(header.library)?;

@@ -1,5 +1,7 @@
 //! `chantier serve`: the tonic server with health, reflection, limits and graceful shutdown.
 
+mod admission;
+mod connections;
 mod convert;
 mod estimate;
 mod push;
@@ -21,6 +23,7 @@ use tonic::transport::Server;
 
 use crate::config::Config;
 
+pub use admission::UploadLimits;
 pub use service::Takeoffs;
 
 pub fn run(config: Config) -> Result<ExitCode> {
@@ -67,11 +70,16 @@ pub async fn serve_on(
     shutdown: impl std::future::Future<Output = ()>,
 ) -> Result<()> {
     let addr = listener.local_addr()?;
-    let slots = std::sync::Arc::new(tokio::sync::Semaphore::new(config.max_concurrent_takeoffs));
+    let admission = std::sync::Arc::new(admission::Admission::new(
+        config.max_concurrent_takeoffs,
+        config.max_waiting_requests,
+        usize::try_from(config.max_buffered_upload_bytes).unwrap_or(usize::MAX),
+    ));
     let takeoffs = Takeoffs {
         limits: config.limits(),
         timeout: Duration::from_secs(config.request_timeout_secs),
-        slots: slots.clone(),
+        admission: admission.clone(),
+        upload: config.upload_limits(),
         plans: config.plans.clone(),
     };
     let url = config.database_url();
@@ -96,8 +104,8 @@ pub async fn serve_on(
     let estimates = estimate::Estimates {
         app: app.clone(),
         timeout: Duration::from_secs(config.request_timeout_secs),
-        max_upload_bytes: config.max_upload_bytes,
-        slots,
+        admission,
+        upload: config.upload_limits(),
     };
     // The outbox worker and the webhook stop with the server.
     let (stop_tx, stop_rx) = tokio::sync::watch::channel(false);
@@ -169,18 +177,55 @@ pub async fn serve_on(
         .max_decoding_message_size(config.max_message_bytes)
         .max_encoding_message_size(usize::MAX);
     tracing::info!(%addr, version = env!("CARGO_PKG_VERSION"), "chantier serving");
-    Server::builder()
+    let registry = std::sync::Arc::new(connections::Registry::default());
+    let incoming = connections::incoming(
+        listener,
+        connections::ConnectionLimits {
+            max_connections: config.max_connections,
+            handshake: Duration::from_secs(config.handshake_secs),
+            idle: Duration::from_secs(config.connection_idle_secs),
+        },
+        registry.clone(),
+    );
+    // On the signal: stop accepting, end the server streams and the background work; hyper
+    // then closes each connection once its calls are answered.
+    let signal = {
+        let stop_tx = stop_tx.clone();
+        async move {
+            shutdown.await;
+            let _ = stop_tx.send(true);
+        }
+    };
+    let served = Server::builder()
+        // Dead peers found within a minute and a half, whatever their TCP stack does.
+        .http2_keepalive_interval(Some(Duration::from_secs(60)))
+        .http2_keepalive_timeout(Some(Duration::from_secs(20)))
+        .layer(connections::TrackLayer {
+            registry: registry.clone(),
+        })
         .add_service(health)
         .add_service(reflection)
         .add_service(reflection_alpha)
         .add_service(takeoff)
         .add_service(estimate)
         .add_service(vision_service)
-        .serve_with_incoming_shutdown(
-            tokio_stream::wrappers::TcpListenerStream::new(listener),
-            shutdown,
-        )
-        .await?;
+        .serve_with_incoming_shutdown(incoming, signal);
+    // The process ends within the grace period after the signal, whatever the clients do.
+    let grace = Duration::from_secs(config.shutdown_grace_secs);
+    let deadline = {
+        let mut rx = stop_rx.clone();
+        async move {
+            let _ = rx.wait_for(|s| *s).await;
+            tokio::time::sleep(grace).await;
+        }
+    };
+    tokio::select! {
+        r = served => r?,
+        _ = deadline => tracing::warn!(
+            open = registry.open(),
+            "shutdown grace period over: closing the connections still open"
+        ),
+    }
     let _ = stop_tx.send(true);
     cameras.stop();
     let _ = worker.await;
@@ -282,6 +327,7 @@ async fn start_vision(
         hub,
         cameras,
         timeout: Duration::from_secs(config.request_timeout_secs),
+        stop,
     })
 }
 

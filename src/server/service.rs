@@ -10,10 +10,10 @@ use chantier_proto::v1::takeoff_service_server::TakeoffService;
 use chantier_proto::v1::{
     TakeoffRequest, TakeoffResult, UploadTakeoffRequest, upload_takeoff_request::Part,
 };
-use tokio::sync::Semaphore;
 use tokio_stream::StreamExt;
 use tonic::{Request, Response, Status, Streaming};
 
+use super::admission::{Admission, UploadLimits};
 use super::{convert, status};
 
 /// Runs `work` within a request's time limit: DEADLINE_EXCEEDED past it. Shared by every
@@ -35,9 +35,10 @@ pub(super) async fn in_time<T>(
 pub struct Takeoffs {
     pub limits: Limits,
     pub timeout: Duration,
-    /// Takeoffs admitted at once; the others wait (within their time limit). Bounds the
-    /// memory held by uploads and keeps the CPU for the ones running.
-    pub slots: Arc<Semaphore>,
+    /// Takeoffs and estimates admitted at once, the bounded queue before them and the
+    /// memory uploads may hold (shared with the estimate service).
+    pub admission: Arc<Admission>,
+    pub upload: UploadLimits,
     /// How plans are read when a request asks for annotated pages.
     pub plans: chantier_vision::plan::PlanOptions,
 }
@@ -121,38 +122,43 @@ impl Takeoffs {
             }
         };
         let hint = parse_hint(&header.format_hint)?;
-        let _slot = self
-            .slots
-            .acquire()
-            .await
-            .map_err(|_| Status::unavailable("shutting down"))?;
-        let max = self.limits.max_file_bytes;
+        // The whole body first, then a slot: see `admission`.
         let mut bytes = Vec::new();
-        while let Some(msg) = stream.next().await {
-            match msg?.part {
-                Some(Part::Chunk(c)) => {
-                    if (bytes.len() + c.len()) as u64 > max {
-                        return Err(Status::resource_exhausted(format!(
-                            "upload of {} exceeds the {max} byte limit",
-                            header.file_name
-                        )));
+        let mut late_header = false;
+        let _held = self
+            .admission
+            .read_upload(
+                &mut stream,
+                UploadLimits {
+                    max_bytes: self.upload.max_bytes.min(self.limits.max_file_bytes),
+                    ..self.upload
+                },
+                |m: &UploadTakeoffRequest| match &m.part {
+                    Some(Part::Chunk(c)) => c.len(),
+                    _ => 0,
+                },
+                |m| {
+                    match m.part {
+                        Some(Part::Chunk(c)) => bytes.extend_from_slice(&c),
+                        Some(Part::Header(_)) => late_header = true,
+                        None => {}
                     }
-                    bytes.extend_from_slice(&c);
-                }
-                Some(Part::Header(_)) => {
-                    return Err(Status::invalid_argument(
-                        "only the first message may carry a header",
-                    ));
-                }
-                None => {}
-            }
-        }
+                    if late_header {
+                        return Err(Status::invalid_argument(
+                            "only the first message may carry a header",
+                        ));
+                    }
+                    Ok(())
+                },
+            )
+            .await?;
         if bytes.is_empty() {
             return Err(Status::invalid_argument(format!(
                 "{}: the upload holds no data",
                 header.file_name
             )));
         }
+        let _slot = self.admission.enter().await?;
         self.run(header.file_name, hint, bytes, header.annotate)
             .await
     }
@@ -182,11 +188,7 @@ impl TakeoffService for Takeoffs {
             )));
         }
         self.in_time(async {
-            let _slot = self
-                .slots
-                .acquire()
-                .await
-                .map_err(|_| Status::unavailable("shutting down"))?;
+            let _slot = self.admission.enter().await?;
             self.run(r.file_name, hint, r.content, r.annotate).await
         })
         .await

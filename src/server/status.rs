@@ -49,7 +49,8 @@ pub fn estimator_code(e: &EstimatorError) -> Code {
 pub fn vision_code(e: &VisionError) -> Code {
     match e {
         VisionError::Image(_) => Code::InvalidArgument,
-        VisionError::ImageSize { .. } => Code::InvalidArgument,
+        // A limit, as the takeoff's: the same picture gets the same status on every path.
+        VisionError::ImageSize { .. } => Code::ResourceExhausted,
         VisionError::Config(_) => Code::InvalidArgument,
         VisionError::Model { .. } => Code::FailedPrecondition,
         VisionError::Runtime(_) => Code::FailedPrecondition,

@@ -32,6 +32,18 @@ pub struct Vision {
     pub hub: Hub,
     pub cameras: Cameras,
     pub timeout: std::time::Duration,
+    /// Turns true when the server drains: open streams end with UNAVAILABLE.
+    pub stop: tokio::sync::watch::Receiver<bool>,
+}
+
+/// The status a stream ends with when the server shuts down.
+fn shutting_down() -> Status {
+    Status::unavailable("the server is shutting down; reconnect to it (or another replica) later")
+}
+
+/// Resolves when the server starts draining.
+async fn stopped(mut stop: tokio::sync::watch::Receiver<bool>) {
+    let _ = stop.wait_for(|s| *s).await;
 }
 
 type EventStream = Pin<Box<dyn Stream<Item = Result<pb::SafetyEvent, Status>> + Send>>;
@@ -252,6 +264,7 @@ impl VisionService for Vision {
         let (tx, rx) = mpsc::channel(16);
         let limits = self.limits;
         let hub = self.hub.clone();
+        let stop = self.stop.clone();
         tokio::spawn(async move {
             let mut analyzer = Some(CameraAnalyzer::new(
                 camera.clone(),
@@ -272,8 +285,22 @@ impl VisionService for Vision {
                 }
                 true
             };
+            let mut stop = stop;
             loop {
-                let msg = match input.next().await {
+                let next = tokio::select! {
+                    m = input.next() => Some(m),
+                    _ = stop.wait_for(|s| *s) => None,
+                };
+                let Some(next) = next else {
+                    // Draining: the events this stream opened end first, then the status.
+                    if let Some(mut an) = analyzer.take() {
+                        let ended = an.finish(last_ms).events;
+                        send_events(ended, tx.clone(), hub.clone()).await;
+                    }
+                    let _ = tx.send(Err(shutting_down())).await;
+                    break;
+                };
+                let msg = match next {
                     None => break,
                     Some(Err(e)) => {
                         tracing::warn!(%camera, error = %e, "frame stream broke off");
@@ -370,6 +397,11 @@ impl VisionService for Vision {
                     None
                 }
             });
+        // Ends with a clear status when the server drains, instead of holding it open.
+        let stream = futures::StreamExt::chain(
+            futures::StreamExt::take_until(stream, stopped(self.stop.clone())),
+            futures::stream::once(async { Err(shutting_down()) }),
+        );
         Ok(Response::new(Box::pin(stream)))
     }
 

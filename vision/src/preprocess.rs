@@ -35,7 +35,9 @@ impl ImageLimits {
             })
         };
         if width == 0 || height == 0 {
-            return refuse("an image needs at least one pixel in each direction".into());
+            return Err(VisionError::Image(format!(
+                "a {width}x{height} image: an image needs at least one pixel in each direction"
+            )));
         }
         if width > self.max_width || height > self.max_height {
             return refuse(format!(
@@ -68,6 +70,7 @@ pub fn decode(bytes: &[u8], limits: &ImageLimits) -> Result<RgbImage> {
         .map_err(|e| VisionError::Image(format!("{format:?}: {e}")))?;
     limits.check(w, h)?;
     if format == ImageFormat::Jpeg {
+        check_jpeg_end(bytes)?;
         match decode_jpeg(bytes, (w, h)) {
             Ok(img) => return Ok(img),
             // CMYK, or damage libjpeg-turbo stops at: the other decoder has its say.
@@ -84,6 +87,21 @@ pub fn decode(bytes: &[u8], limits: &ImageLimits) -> Result<RgbImage> {
         .decode()
         .map_err(|e| VisionError::Image(format!("{format:?}: {e}")))?;
     Ok(img.into_rgb8())
+}
+
+/// A JPEG cut short (an upload broken off, a camera's partial frame) decodes "fine": the
+/// decoders fill what is missing with grey and say nothing. Its entropy-coded data must be
+/// followed by the end-of-image marker (FF D9); bytes after it (camera trailers) are allowed.
+fn check_jpeg_end(bytes: &[u8]) -> Result<()> {
+    let scan = bytes.windows(2).position(|w| w == [0xFF, 0xDA]);
+    let end = bytes.windows(2).rposition(|w| w == [0xFF, 0xD9]);
+    match (scan, end) {
+        (Some(s), Some(e)) if e > s => Ok(()),
+        _ => Err(VisionError::Image(format!(
+            "the JPEG data is cut short: no end-of-image marker after its {} bytes",
+            bytes.len()
+        ))),
+    }
 }
 
 thread_local! {
@@ -377,9 +395,23 @@ mod tests {
             limits.check(30_000, 30_000),
             Err(VisionError::ImageSize { .. })
         ));
-        assert!(matches!(
-            limits.check(0, 0),
-            Err(VisionError::ImageSize { .. })
-        ));
+        assert!(matches!(limits.check(0, 0), Err(VisionError::Image(_))));
+        // A photograph cut in half: libjpeg-turbo and zune-jpeg would fill the rest with grey.
+        let photo = RgbImage::from_fn(320, 240, |x, y| {
+            image::Rgb([(x % 251) as u8, (y % 241) as u8, ((x * y) % 239) as u8])
+        });
+        let mut full = Vec::new();
+        photo
+            .write_to(&mut Cursor::new(&mut full), image::ImageFormat::Jpeg)
+            .unwrap();
+        assert!(decode(&full, &limits).is_ok());
+        let mut trailer = full.clone();
+        trailer.extend_from_slice(b"camera trailer");
+        assert!(
+            decode(&trailer, &limits).is_ok(),
+            "bytes after the end are allowed"
+        );
+        let cut = decode(&full[..full.len() / 2], &limits).unwrap_err();
+        assert!(cut.to_string().contains("cut short"), "{cut}");
     }
 }
