@@ -245,10 +245,10 @@ mod tests {
             .await
             .unwrap_err();
         assert_eq!(too_big.code(), tonic::Code::ResourceExhausted);
-        // 500 bytes are still held: another 1000 do not fit in the 1500 budget.
+        // 500 bytes are still held: another 1100 do not fit in the 1500 budget.
         let over = a
             .read_upload(
-                &mut chunks(10),
+                &mut chunks(11),
                 UploadLimits {
                     max_bytes: 5000,
                     ..limits()
