@@ -396,6 +396,12 @@ impl OdooClient {
                 {
                     args.push(v);
                 }
+                // Named `fields` from 19 on, `fields_list` before: positional fits both.
+                if method == "default_get"
+                    && let Some(v) = kwargs.remove("fields")
+                {
+                    args.push(v);
+                }
                 let params = vec![
                     json!(self.config.db),
                     json!(uid),

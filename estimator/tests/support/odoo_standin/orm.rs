@@ -49,7 +49,7 @@ struct Signature {
     writes: bool,
 }
 
-fn signature(model: &Model, method: &str) -> Option<Signature> {
+fn signature(model: &Model, method: &str, major: u32) -> Option<Signature> {
     let sig = |record, params, keyword_only, varkw, writes| Signature {
         record,
         params,
@@ -104,7 +104,9 @@ fn signature(model: &Model, method: &str) -> Option<Signature> {
             false,
             false,
         ),
-        "default_get" => sig(false, &[("fields", true)], false, false, false),
+        // 19 renamed the parameter: `default_get(fields)`, `default_get(fields_list)` before.
+        "default_get" if major >= 19 => sig(false, &[("fields", true)], false, false, false),
+        "default_get" => sig(false, &[("fields_list", true)], false, false, false),
         "create" => sig(false, &[("vals_list", true)], false, false, true),
         "write" => sig(true, &[("vals", true)], false, false, true),
         "unlink" => sig(true, &[], false, false, true),
@@ -354,7 +356,7 @@ impl Db {
                 "Private methods (such as '{model_name}.{method}') cannot be called remotely."
             )));
         }
-        let sig = signature(&model, &method).ok_or_else(|| Fault::UnknownMethod {
+        let sig = signature(&model, &method, self.major).ok_or_else(|| Fault::UnknownMethod {
             model: model_name.clone(),
             method: method.clone(),
         })?;
@@ -432,7 +434,8 @@ impl Db {
                     .collect(),
             ),
             "default_get" => {
-                let fields = field_names(a.get("fields"))?.unwrap_or_default();
+                let fields =
+                    field_names(a.get("fields").or(a.get("fields_list")))?.unwrap_or_default();
                 self.check_fields(&model, Some(&fields))?;
                 let defaults = self.defaults(m);
                 let mut out = Map::new();
