@@ -177,8 +177,9 @@ fn ifc_takeoff(name: &str, bytes: Vec<u8>, limits: &Limits) -> Result<Takeoff, B
     crate::ifc::takeoff(name, &model, limits.deadline)
 }
 
-/// The first .ifc member of an archive, read with a hard cap on its decompressed size:
-/// the size declared in the archive is not trusted.
+/// The first .ifc member of an archive, inflated under two caps: the whole (the size declared
+/// in the archive is not trusted), and the ratio of what came out to what went in, checked as
+/// it inflates, so a bomb is refused after a few MB of output instead of at the cap.
 fn unzip_ifc(bytes: &[u8], limits: &Limits) -> Result<Vec<u8>, BimError> {
     let mut zip = zip::ZipArchive::new(std::io::Cursor::new(bytes))
         .map_err(|e| BimError::Archive(e.to_string()))?;
@@ -189,26 +190,66 @@ fn unzip_ifc(bytes: &[u8], limits: &Limits) -> Result<Vec<u8>, BimError> {
         })
         .ok_or_else(|| BimError::Archive("the archive holds no .ifc file".into()))?;
     let entry = zip
-        .by_index(index)
+        .by_index_raw(index)
         .map_err(|e| BimError::Archive(e.to_string()))?;
     // Small members may compress better than any real model; the ratio only binds past 16 MB.
+    const FREE: u64 = 16 << 20;
     let by_ratio = entry
         .compressed_size()
         .saturating_mul(limits.max_compression_ratio)
-        .max(16 << 20);
+        .max(FREE);
     let cap = limits.max_decompressed_bytes.min(by_ratio);
-    let mut out = Vec::with_capacity(entry.size().min(cap).min(256 << 20) as usize);
-    entry
-        .take(cap + 1)
-        .read_to_end(&mut out)
-        .map_err(|e| BimError::Archive(e.to_string()))?;
-    if out.len() as u64 > cap {
-        return Err(BimError::Limit(format!(
-            "the .ifc inside the archive decompresses to more than {cap} bytes (limits: {} bytes, {}x the archive size)",
-            limits.max_decompressed_bytes, limits.max_compression_ratio
-        )));
+    let declared = entry.size();
+    let consumed = std::rc::Rc::new(std::cell::Cell::new(0u64));
+    let counted = Counting {
+        inner: entry,
+        n: consumed.clone(),
+    };
+    let mut reader: Box<dyn Read + '_> = match counted.inner.compression() {
+        zip::CompressionMethod::Stored => Box::new(counted),
+        zip::CompressionMethod::Deflated => Box::new(flate2::read::DeflateDecoder::new(counted)),
+        other => {
+            return Err(BimError::Archive(format!(
+                "the .ifc inside the archive is compressed with {other}; chantier reads stored and deflated members"
+            )));
+        }
+    };
+    let mut out = Vec::with_capacity(declared.min(cap).min(256 << 20) as usize);
+    let mut chunk = vec![0u8; 1 << 20];
+    loop {
+        let n = reader
+            .read(&mut chunk)
+            .map_err(|e| BimError::Archive(e.to_string()))?;
+        if n == 0 {
+            break;
+        }
+        out.extend_from_slice(&chunk[..n]);
+        let (produced, taken) = (out.len() as u64, consumed.get().max(1));
+        if produced > cap
+            || (produced > FREE && produced > taken.saturating_mul(limits.max_compression_ratio))
+        {
+            return Err(BimError::Limit(format!(
+                "the .ifc inside the archive decompresses past its limits: {produced} bytes out of \
+                 {taken} compressed, stopped there (limits: {} bytes, {}x the compressed size)",
+                limits.max_decompressed_bytes, limits.max_compression_ratio
+            )));
+        }
     }
     Ok(out)
+}
+
+/// Counts the compressed bytes the decoder has taken.
+struct Counting<R> {
+    inner: R,
+    n: std::rc::Rc<std::cell::Cell<u64>>,
+}
+
+impl<R: Read> Read for Counting<R> {
+    fn read(&mut self, buf: &mut [u8]) -> std::io::Result<usize> {
+        let n = self.inner.read(buf)?;
+        self.n.set(self.n.get() + n as u64);
+        Ok(n)
+    }
 }
 
 #[cfg(test)]
@@ -227,6 +268,50 @@ mod tests {
         );
         assert_eq!(detect("a.bin", b"PK\x03\x04...."), Some(Format::IfcZip));
         assert_eq!(detect("a.txt", b"hello"), None);
+    }
+
+    fn zipped(member: &str, content: impl Fn(&mut dyn std::io::Write)) -> Vec<u8> {
+        let mut buf = std::io::Cursor::new(Vec::new());
+        let mut z = zip::ZipWriter::new(&mut buf);
+        let opts = zip::write::SimpleFileOptions::default()
+            .compression_method(zip::CompressionMethod::Deflated);
+        z.start_file(member, opts).unwrap();
+        content(&mut z);
+        z.finish().unwrap();
+        buf.into_inner()
+    }
+
+    /// A bomb is stopped by the running ratio soon after the first 16 MB, not at the cap its
+    /// compressed size allows.
+    #[test]
+    fn a_zip_bomb_is_stopped_while_it_inflates() {
+        let bomb = zipped("model.ifc", |w| {
+            let block = vec![b' '; 1 << 20];
+            for _ in 0..512 {
+                w.write_all(&block).unwrap();
+            }
+        });
+        let limits = Limits {
+            max_compression_ratio: 100,
+            ..Limits::default()
+        };
+        let allowed = (bomb.len() as u64 * 100).max(16 << 20);
+        let e = unzip_ifc(&bomb, &limits).unwrap_err();
+        let BimError::Limit(m) = &e else {
+            panic!("{e}")
+        };
+        let produced: u64 = m
+            .split("past its limits: ")
+            .nth(1)
+            .and_then(|t| t.split(' ').next())
+            .and_then(|n| n.parse().ok())
+            .unwrap();
+        assert!(produced < (18 << 20), "stopped after {produced} bytes: {m}");
+        assert!(produced < allowed, "before the cap of {allowed}: {m}");
+        // A real model, stored or deflated, comes out whole.
+        let ifc = b"ISO-10303-21;\nHEADER;\nENDSEC;\nDATA;\nENDSEC;\nEND-ISO-10303-21;\n";
+        let ok = zipped("m.IFC", |w| w.write_all(ifc).unwrap());
+        assert_eq!(unzip_ifc(&ok, &limits).unwrap(), ifc);
     }
 
     #[test]
