@@ -27,6 +27,9 @@ pub struct Config {
     pub max_waiting_requests: usize,
     /// Bytes of uploads held in memory at once, all requests together.
     pub max_buffered_upload_bytes: u64,
+    /// Memory the takeoffs running at once may take, by their estimates (file size x a
+    /// factor per format); half the machine's memory when absent, 0: not counted.
+    pub takeoff_memory_bytes: Option<u64>,
     /// Longest pause between two messages of an upload, in seconds.
     pub upload_idle_secs: u64,
     /// Slowest average upload rate accepted after its first 10 seconds, in bytes per second
@@ -124,6 +127,7 @@ impl Default for Config {
             max_concurrent_takeoffs: std::thread::available_parallelism().map_or(2, |n| n.get()),
             max_waiting_requests: 16,
             max_buffered_upload_bytes: 1 << 30,
+            takeoff_memory_bytes: None,
             upload_idle_secs: 30,
             min_upload_bytes_per_sec: 16 << 10,
             max_connections: 1024,
@@ -298,6 +302,9 @@ impl Config {
             if let Some(v) = env(key) {
                 *slot = parse(key, v)?;
             }
+        }
+        if let Some(v) = env("CHANTIER_TAKEOFF_MEMORY_BYTES") {
+            self.takeoff_memory_bytes = Some(parse("CHANTIER_TAKEOFF_MEMORY_BYTES", v)?);
         }
         for (key, slot) in [
             (
@@ -511,6 +518,21 @@ impl Config {
             }
         }
         Ok(())
+    }
+
+    /// The takeoff memory budget: as configured, else half the machine's memory (from
+    /// /proc/meminfo), else 8 GiB.
+    pub fn takeoff_memory_bytes(&self) -> u64 {
+        self.takeoff_memory_bytes.unwrap_or_else(|| {
+            std::fs::read_to_string("/proc/meminfo")
+                .ok()
+                .and_then(|m| {
+                    let line = m.lines().find(|l| l.starts_with("MemTotal:"))?;
+                    let kib: u64 = line.split_whitespace().nth(1)?.parse().ok()?;
+                    Some(kib * 1024 / 2)
+                })
+                .unwrap_or(8 << 30)
+        })
     }
 
     /// How uploads are read (see `server::admission`).

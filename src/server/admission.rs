@@ -22,6 +22,9 @@ const RETRY_HINT: Duration = Duration::from_secs(2);
 /// Slots for heavy work, a bounded queue in front of them, and a budget of buffered bytes.
 #[derive(Debug)]
 pub struct Admission {
+    /// Estimated memory of the work admitted, in MiB (see `Format::memory_estimate`).
+    memory: Arc<Semaphore>,
+    memory_mib: u32,
     slots: Arc<Semaphore>,
     capacity: usize,
     waiting: AtomicUsize,
@@ -31,10 +34,11 @@ pub struct Admission {
     buffered_capacity: usize,
 }
 
-/// A slot held while the work runs.
+/// A slot and its share of the memory budget, held while the work runs.
 #[derive(Debug)]
 pub struct Slot {
     _permit: OwnedSemaphorePermit,
+    _memory: Option<OwnedSemaphorePermit>,
 }
 
 /// Bytes of the upload budget held while a request's body is in memory.
@@ -75,10 +79,19 @@ fn exhausted(message: String) -> Status {
 }
 
 impl Admission {
-    pub fn new(slots: usize, max_waiting: usize, buffered_bytes: usize) -> Admission {
+    /// `memory_bytes`: the budget of estimated takeoff memory; 0 counts no memory.
+    pub fn new(
+        slots: usize,
+        max_waiting: usize,
+        buffered_bytes: usize,
+        memory_bytes: u64,
+    ) -> Admission {
         // The semaphore counts bytes in u32 steps per acquire; its total may be larger.
         let buffered_capacity = buffered_bytes.clamp(1, Semaphore::MAX_PERMITS);
+        let memory_mib = u32::try_from(memory_bytes >> 20).unwrap_or(u32::MAX);
         Admission {
+            memory: Arc::new(Semaphore::new(memory_mib as usize)),
+            memory_mib,
             slots: Arc::new(Semaphore::new(slots.max(1))),
             capacity: slots.max(1),
             waiting: AtomicUsize::new(0),
@@ -88,11 +101,27 @@ impl Admission {
         }
     }
 
-    /// A slot now, or after the requests ahead, or RESOURCE_EXHAUSTED at once when
-    /// `max_waiting` requests already wait.
-    pub async fn enter(&self) -> Result<Slot, Status> {
+    /// A slot and `memory` bytes of the budget now, or after the requests ahead, or
+    /// RESOURCE_EXHAUSTED at once when `max_waiting` requests already wait. Work estimated
+    /// over the whole budget takes all of it: it runs alone rather than never.
+    pub async fn enter(&self, memory: u64) -> Result<Slot, Status> {
+        let mib = u32::try_from(memory.div_ceil(1 << 20))
+            .unwrap_or(u32::MAX)
+            .min(self.memory_mib);
         if let Ok(p) = self.slots.clone().try_acquire_owned() {
-            return Ok(Slot { _permit: p });
+            if mib == 0 {
+                return Ok(Slot {
+                    _permit: p,
+                    _memory: None,
+                });
+            }
+            if let Ok(m) = self.memory.clone().try_acquire_many_owned(mib) {
+                return Ok(Slot {
+                    _permit: p,
+                    _memory: Some(m),
+                });
+            }
+            drop(p);
         }
         let ahead = self.waiting.fetch_add(1, Ordering::SeqCst);
         let _waiting = Waiting(&self.waiting);
@@ -102,13 +131,23 @@ impl Admission {
                 self.capacity
             )));
         }
-        let p = self
-            .slots
-            .clone()
-            .acquire_owned()
-            .await
-            .map_err(|_| Status::unavailable("the server is shutting down"))?;
-        Ok(Slot { _permit: p })
+        let closed = |_| Status::unavailable("the server is shutting down");
+        let p = self.slots.clone().acquire_owned().await.map_err(closed)?;
+        let m = if mib == 0 {
+            None
+        } else {
+            Some(
+                self.memory
+                    .clone()
+                    .acquire_many_owned(mib)
+                    .await
+                    .map_err(closed)?,
+            )
+        };
+        Ok(Slot {
+            _permit: p,
+            _memory: m,
+        })
     }
 
     /// Takes `n` bytes of the upload budget, or RESOURCE_EXHAUSTED at once when the uploads
@@ -209,13 +248,13 @@ mod tests {
 
     #[tokio::test]
     async fn a_full_queue_is_refused_at_once_with_a_retry_hint() {
-        let a = Arc::new(Admission::new(1, 1, 1 << 20));
-        let first = a.enter().await.unwrap();
+        let a = Arc::new(Admission::new(1, 1, 1 << 20, 0));
+        let first = a.enter(0).await.unwrap();
         let a2 = a.clone();
-        let waiter = tokio::spawn(async move { a2.enter().await.map(|_| ()) });
+        let waiter = tokio::spawn(async move { a2.enter(0).await.map(|_| ()) });
         tokio::time::sleep(Duration::from_millis(50)).await;
         let t = Instant::now();
-        let refused = a.enter().await.unwrap_err();
+        let refused = a.enter(0).await.unwrap_err();
         assert!(t.elapsed() < Duration::from_millis(50));
         assert_eq!(refused.code(), tonic::Code::ResourceExhausted);
         assert_eq!(
@@ -226,9 +265,28 @@ mod tests {
         waiter.await.unwrap().unwrap();
     }
 
+    /// Two takeoffs whose estimates do not fit the memory budget together run one after the
+    /// other, though there are slots for both; one over the whole budget runs alone. (Waiters
+    /// are served in order: a small request behind a large one waits its turn.)
+    #[tokio::test]
+    async fn work_is_admitted_within_the_memory_budget() {
+        let a = Arc::new(Admission::new(4, 4, 1 << 20, 1000 << 20));
+        let big = a.enter(600 << 20).await.unwrap();
+        let a2 = a.clone();
+        let second = tokio::spawn(async move { a2.enter(600 << 20).await.map(|_| ()) });
+        tokio::time::sleep(Duration::from_millis(50)).await;
+        assert!(!second.is_finished(), "waits for memory, not for a slot");
+        drop(big);
+        second.await.unwrap().unwrap();
+        let huge = tokio::time::timeout(Duration::from_secs(1), a.enter(5 << 30))
+            .await
+            .expect("over the budget: runs alone, not never");
+        assert!(huge.is_ok());
+    }
+
     #[tokio::test]
     async fn uploads_are_bounded_in_size_time_and_memory() {
-        let a = Admission::new(1, 4, 1500);
+        let a = Admission::new(1, 4, 1500, 0);
         let chunks =
             |n: usize| futures::stream::iter((0..n).map(|_| Ok::<_, Status>(vec![0u8; 100])));
         let mut got = 0;

@@ -4,6 +4,7 @@
 use std::sync::Arc;
 use std::time::{Duration, Instant};
 
+use chantier_bim::Format;
 use chantier_estimator::app::{App, Rendering, Upload};
 use chantier_estimator::estimate::{
     EstimateSettings, Installment, Language, Party, TaxRounding, VatRegime,
@@ -207,7 +208,14 @@ impl EstimateService for Estimates {
                     },
                 )
                 .await?;
-            let _slot = self.admission.enter().await?;
+            let memory = uploads
+                .iter()
+                .map(|u| {
+                    let hint = u.format_hint.as_deref().and_then(Format::from_hint);
+                    super::service::memory_estimate(&u.name, hint, &u.bytes)
+                })
+                .sum();
+            let _slot = self.admission.enter(memory).await?;
             let header = header.ok_or_else(|| Status::invalid_argument("no header"))?;
             let settings = settings(header.settings.unwrap_or_default())?;
             let library = library(header.library)?;

@@ -74,6 +74,7 @@ pub async fn serve_on(
         config.max_concurrent_takeoffs,
         config.max_waiting_requests,
         usize::try_from(config.max_buffered_upload_bytes).unwrap_or(usize::MAX),
+        config.takeoff_memory_bytes(),
     ));
     let takeoffs = Takeoffs {
         limits: config.limits(),

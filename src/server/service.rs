@@ -54,6 +54,14 @@ fn parse_hint(hint: &str) -> Result<Option<Format>, Status> {
     })
 }
 
+/// What a takeoff of `bytes` may take in memory, for admission; the most cautious format's
+/// when it is not recognised (the takeoff will refuse it soon enough).
+pub(super) fn memory_estimate(name: &str, hint: Option<Format>, bytes: &[u8]) -> u64 {
+    let len = bytes.len() as u64;
+    hint.or_else(|| chantier_bim::detect(name, bytes))
+        .map_or(Format::Pdf.memory_estimate(len), |f| f.memory_estimate(len))
+}
+
 /// A plan read with its annotated pages, for requests that ask for them.
 impl Takeoffs {
     /// Runs `work` within the request time limit: DEADLINE_EXCEEDED past it.
@@ -158,7 +166,10 @@ impl Takeoffs {
                 header.file_name
             )));
         }
-        let _slot = self.admission.enter().await?;
+        let _slot = self
+            .admission
+            .enter(memory_estimate(&header.file_name, hint, &bytes))
+            .await?;
         self.run(header.file_name, hint, bytes, header.annotate)
             .await
     }
@@ -188,7 +199,10 @@ impl TakeoffService for Takeoffs {
             )));
         }
         self.in_time(async {
-            let _slot = self.admission.enter().await?;
+            let _slot = self
+                .admission
+                .enter(memory_estimate(&r.file_name, hint, &r.content))
+                .await?;
             self.run(r.file_name, hint, r.content, r.annotate).await
         })
         .await
