@@ -74,8 +74,9 @@ impl Default for Limits {
 impl Format {
     /// A cautious estimate of the memory a takeoff of `bytes` of this format takes at its
     /// peak, for admission: peak RSS over file size measured with `chantier takeoff` on the
-    /// shared corpus (IFC 4-7x, DXF 2-5x and 11-12x on 90-390 MB drawings, PDF plans ~160x:
-    /// pages are rendered), with room to spare, plus the process's fixed costs.
+    /// shared corpus (IFC 4-7x, DXF 2-5x and 11-12x on 90-390 MB drawings, a vector PDF plan
+    /// ~160x), with room to spare, plus the process's fixed costs. A scanned PDF costs its
+    /// rendered pages, more than this says.
     pub fn memory_estimate(self, bytes: u64) -> u64 {
         let factor = match self {
             Format::Ifc => 8,
@@ -83,7 +84,7 @@ impl Format {
             Format::IfcZip => 80,
             Format::Dxf => 12,
             Format::Pdf => 160,
-            // Decoded pixels, a grey copy, the binarised sheet and OCR's own.
+            // Compressed pictures: the server counts their pixels instead (header only).
             Format::Image => 40,
         };
         bytes.saturating_mul(factor).saturating_add(64 << 20)
