@@ -9,6 +9,8 @@
 //!   clients against one takeoff slot, each with a 20 s deadline: goodput (answered OK),
 //!   refusals and how fast they came, deadline misses;
 //! - the server's peak RSS (VmHWM) and its RSS 5 s after the load (VmRSS).
+//!
+//! `CHANTIER_LOAD_BIN=/path/to/chantier` runs the same load against another build.
 
 use std::path::{Path, PathBuf};
 use std::time::{Duration, Instant};
@@ -97,7 +99,10 @@ impl Server {
             .port();
         let addr = format!("127.0.0.1:{port}");
         let data = tempfile::tempdir().unwrap();
-        let child = std::process::Command::new(env!("CARGO_BIN_EXE_chantier"))
+        // CHANTIER_LOAD_BIN: another build to compare with (an earlier commit's binary).
+        let bin = std::env::var("CHANTIER_LOAD_BIN")
+            .unwrap_or_else(|_| env!("CARGO_BIN_EXE_chantier").to_string());
+        let child = std::process::Command::new(bin)
             .args(["serve", "--listen", &addr])
             .env("CHANTIER_LOG", "error")
             .env("CHANTIER_DATA_DIR", data.path())
