@@ -222,6 +222,19 @@ async fn run(
     all
 }
 
+/// One line of the table: calls, rate, latency percentiles, errors, peak and settled RSS.
+fn row(label: &str, t: &Tally, secs: u64, (peak, settled): (u64, u64)) {
+    println!(
+        "| {label} | {} | {:.1} | {:.2} s | {:.2} s | {:.2} s | {} | {peak} MB | {settled} MB |",
+        t.latencies.len(),
+        t.latencies.len() as f64 / secs as f64,
+        t.pct(0.5).as_secs_f64(),
+        t.pct(0.9).as_secs_f64(),
+        t.pct(0.99).as_secs_f64(),
+        t.errors(),
+    );
+}
+
 fn main() {
     let clients = arg("--clients", 16) as usize;
     let secs = arg("--secs", 60);
@@ -249,17 +262,15 @@ fn main() {
             };
             let t = run(channels, clients, secs, &work, Duration::from_secs(60)).await;
             tokio::time::sleep(Duration::from_secs(5)).await;
-            let (peak, settled) = s.rss();
-            println!(
-                "| mix, {clients} clients, {} | {} | {:.1} | {:.2} s | {:.2} s | {:.2} s | {} | {peak} MB | {settled} MB |",
-                if shared { "one connection" } else { "a connection each" },
-                t.latencies.len(),
-                t.latencies.len() as f64 / secs as f64,
-                t.pct(0.5).as_secs_f64(),
-                t.pct(0.9).as_secs_f64(),
-                t.pct(0.99).as_secs_f64(),
-                t.errors(),
+            let label = format!(
+                "mix, {clients} clients, {}",
+                if shared {
+                    "one connection"
+                } else {
+                    "a connection each"
+                }
             );
+            row(&label, &t, secs, s.rss());
         }
         let s = Server::start(&[("CHANTIER_MAX_CONCURRENT_TAKEOFFS", "1")]);
         let ch = s.channel().await;
@@ -273,19 +284,13 @@ fn main() {
         let overload = clients * 4;
         let t = run(vec![ch], overload, secs, &big, Duration::from_secs(20)).await;
         tokio::time::sleep(Duration::from_secs(5)).await;
-        let (peak, settled) = s.rss();
         let calls = t.latencies.len() + t.errors.values().map(|e| e.0).sum::<usize>();
-        println!(
-            "| overload, {overload} clients, {} ({} MB), 1 slot, 20 s deadline: goodput {:.1} % | {} | {:.1} | {:.2} s | {:.2} s | {:.2} s | {} | {peak} MB | {settled} MB |",
+        let label = format!(
+            "overload, {overload} clients, {} ({} MB), 1 slot, 20 s deadline: goodput {:.1} %",
             big[0].0,
             big[0].1.len() >> 20,
             100.0 * t.latencies.len() as f64 / calls.max(1) as f64,
-            t.latencies.len(),
-            t.latencies.len() as f64 / secs as f64,
-            t.pct(0.5).as_secs_f64(),
-            t.pct(0.9).as_secs_f64(),
-            t.pct(0.99).as_secs_f64(),
-            t.errors(),
         );
+        row(&label, &t, secs, s.rss());
     });
 }

@@ -108,6 +108,29 @@ fn lead(odoo: &StandIn, name: &str) -> i64 {
     )
 }
 
+/// The sample house estimated for `client`, its push asked for or not.
+async fn estimate_for(
+    c: &mut EstimateServiceClient<Channel>,
+    client: &str,
+    push_to_odoo: bool,
+) -> pb::Estimate {
+    let header = pb::EstimateHeader {
+        settings: Some(pb::EstimateSettings {
+            client: Some(pb::Party {
+                name: client.into(),
+                ..Default::default()
+            }),
+            ..Default::default()
+        }),
+        push_to_odoo,
+        ..Default::default()
+    };
+    c.create_estimate(tokio_stream::iter(upload(header)))
+        .await
+        .unwrap()
+        .into_inner()
+}
+
 fn many2one(v: &Value) -> Option<i64> {
     v.as_i64().or_else(|| v.get(0).and_then(Value::as_i64))
 }
@@ -393,20 +416,7 @@ async fn a_rejected_key_is_a_clear_error_and_writes_nothing() {
 async fn push_answers_within_the_callers_deadline() {
     let odoo = odoo_standin::start(odoo_standin::Options::default()).await;
     let (_server, mut c) = start(&odoo, &odoo.key).await;
-    let e = c
-        .create_estimate(tokio_stream::iter(upload(pb::EstimateHeader {
-            settings: Some(pb::EstimateSettings {
-                client: Some(pb::Party {
-                    name: "SCI Lente".into(),
-                    ..Default::default()
-                }),
-                ..Default::default()
-            }),
-            ..Default::default()
-        })))
-        .await
-        .unwrap()
-        .into_inner();
+    let e = estimate_for(&mut c, "SCI Lente", false).await;
     // Odoo takes 4 s to answer the first call of the push.
     odoo.fail_call(
         "sale.order",
@@ -444,20 +454,7 @@ async fn push_answers_within_the_callers_deadline() {
         &[("CHANTIER_ODOO_URL", closed.as_str())],
     )
     .await;
-    let e = c
-        .create_estimate(tokio_stream::iter(upload(pb::EstimateHeader {
-            settings: Some(pb::EstimateSettings {
-                client: Some(pb::Party {
-                    name: "SCI Injoignable".into(),
-                    ..Default::default()
-                }),
-                ..Default::default()
-            }),
-            ..Default::default()
-        })))
-        .await
-        .unwrap()
-        .into_inner();
+    let e = estimate_for(&mut c, "SCI Injoignable", false).await;
     let mut r = tonic::Request::new(pb::PushToOdooRequest { id: e.id.clone() });
     r.set_timeout(Duration::from_secs(8));
     let started = std::time::Instant::now();
@@ -480,21 +477,7 @@ async fn push_answers_within_the_callers_deadline() {
 async fn create_with_push_returns_a_refused_push() {
     let odoo = odoo_standin::start(odoo_standin::Options::default()).await;
     let (_server, mut c) = start(&odoo, "0000000000000000000000000000000000000000").await;
-    let e = c
-        .create_estimate(tokio_stream::iter(upload(pb::EstimateHeader {
-            settings: Some(pb::EstimateSettings {
-                client: Some(pb::Party {
-                    name: "SCI Refus".into(),
-                    ..Default::default()
-                }),
-                ..Default::default()
-            }),
-            push_to_odoo: true,
-            ..Default::default()
-        })))
-        .await
-        .unwrap()
-        .into_inner();
+    let e = estimate_for(&mut c, "SCI Refus", true).await;
     let p = e.odoo_push.expect("the push's state");
     assert_eq!(p.state, "failed", "{p:?}");
     assert!(p.error.contains("credentials"), "{}", p.error);

@@ -14,7 +14,6 @@ use std::time::{Duration, Instant};
 
 use base64::Engine;
 use chantier_estimator::estimate::Estimate;
-use chantier_estimator::library::Unit;
 use chantier_estimator::odoo::{self, OdooClient, OdooError, PushOutcome, Server, Transport, lead};
 use rust_decimal::Decimal;
 use rust_decimal::prelude::{FromPrimitive, ToPrimitive};
@@ -109,18 +108,6 @@ fn messages_on(s: &StandIn, model: &str, id: i64) -> Vec<Value> {
         .collect()
 }
 
-/// Odoo's unit (uom.uom name) for ours; Odoo's "ml" is the millilitre.
-fn odoo_unit(u: Unit) -> &'static str {
-    match u {
-        Unit::U | Unit::Ens => "Units",
-        Unit::Ml => "m",
-        Unit::M2 => "m²",
-        Unit::M3 => "m³",
-        Unit::Kg => "kg",
-        Unit::H => "Hours",
-    }
-}
-
 /// The recorded database's service sale taxes by rate (20 % S, 10 % S, 5.5 % S).
 fn odoo_tax(rate: rust_decimal::Decimal) -> i64 {
     match (rate * rust_decimal::Decimal::from(1000)).to_i64() {
@@ -158,7 +145,7 @@ fn check_pushed(s: &StandIn, e: &Estimate, lead: i64, out: &PushOutcome, major: 
         assert_eq!(p["type"], json!("service"), "{} is a service", l.code);
         assert_eq!(
             p["uom_id"][1],
-            json!(odoo_unit(l.unit)),
+            json!(odoo::setup::unit_name(l.unit)),
             "unit of {}",
             l.code
         );
@@ -221,7 +208,7 @@ fn check_pushed(s: &StandIn, e: &Estimate, lead: i64, out: &PushOutcome, major: 
         );
         assert_eq!(
             l[uom_field][1],
-            json!(odoo_unit(want.unit)),
+            json!(odoo::setup::unit_name(want.unit)),
             "unit of {code}"
         );
         assert_eq!(

@@ -406,7 +406,7 @@ async fn check_units(c: &OdooClient, e: &Estimate, order: i64) {
     for (l, want) in devis::check_lines(&got, e) {
         assert_eq!(
             l["product_uom_id"][1].as_str(),
-            Some(setup_unit_name(want.unit)),
+            Some(odoo::setup::unit_name(want.unit)),
             "unit of {} ({})",
             want.code,
             want.unit.label()
@@ -421,22 +421,10 @@ async fn check_units(c: &OdooClient, e: &Estimate, order: i64) {
             .unwrap();
         assert_eq!(
             product[0]["uom_id"][1].as_str(),
-            Some(setup_unit_name(want.unit)),
+            Some(odoo::setup::unit_name(want.unit)),
             "product unit of {}",
             want.code
         );
-    }
-}
-
-fn setup_unit_name(u: chantier_estimator::library::Unit) -> &'static str {
-    use chantier_estimator::library::Unit;
-    match u {
-        Unit::U | Unit::Ens => "Units",
-        Unit::Ml => "m",
-        Unit::M2 => "m²",
-        Unit::M3 => "m³",
-        Unit::Kg => "kg",
-        Unit::H => "Hours",
     }
 }
 

@@ -44,7 +44,7 @@ pub struct Slot {
 /// Bytes of the upload budget held while a request's body is in memory.
 #[derive(Debug)]
 pub struct Buffered {
-    _permit: Option<OwnedSemaphorePermit>,
+    permit: Option<OwnedSemaphorePermit>,
 }
 
 /// Limits of one upload's reading.
@@ -173,9 +173,9 @@ impl Admission {
                     self.buffered_capacity
                 ))
             })?;
-        match &mut held._permit {
+        match &mut held.permit {
             Some(h) => h.merge(p),
-            None => held._permit = Some(p),
+            None => held.permit = Some(p),
         }
         Ok(())
     }
@@ -194,7 +194,7 @@ impl Admission {
         S: Stream<Item = Result<T, Status>> + Unpin,
     {
         let started = Instant::now();
-        let mut held = Buffered { _permit: None };
+        let mut held = Buffered { permit: None };
         let mut total: u64 = 0;
         loop {
             let next = tokio::time::timeout(limits.idle, stream.next())

@@ -293,10 +293,6 @@ mod tests {
 
     #[test]
     fn the_command_writes_what_the_line_says() {
-        let p = Precisions {
-            price: 2,
-            quantity: 2,
-        };
         let l = OrderLine {
             kind: String::new(),
             name: "x".into(),
@@ -316,6 +312,5 @@ mod tests {
         let old = l.command(Fields::for_major(17));
         assert_eq!(old[2]["product_uom"], json!(13));
         assert_eq!(old[2]["tax_id"], json!([[6, 0, [49]]]));
-        let _ = p;
     }
 }

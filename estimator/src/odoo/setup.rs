@@ -57,7 +57,8 @@ fn unit_xmlid(u: Unit) -> &'static str {
 }
 
 /// Odoo's (English) name of our units, for databases whose units lost their external id.
-pub(crate) fn unit_name(u: Unit) -> &'static str {
+/// Odoo's `ml` is the millilitre: our linear metre is `m`.
+pub fn unit_name(u: Unit) -> &'static str {
     match u {
         Unit::U | Unit::Ens => "Units",
         Unit::Ml => "m",
@@ -272,7 +273,7 @@ pub async fn find_taxes(
 pub struct Resolved {
     pub units: BTreeMap<Unit, i64>,
     pub taxes: BTreeMap<i64, i64>,
-    /// What was re-activated, to say so in the push's result.
+    /// The archived records used (re-activated or not), to say so in the push's result.
     pub notes: Vec<String>,
 }
 
@@ -298,7 +299,8 @@ pub async fn resolve(
         })?;
         if !f.active && !archived_units.contains(&f.id) {
             archived_units.push(f.id);
-            out.notes.push(format!("unit {} re-activated", f.name));
+            out.notes
+                .push(format!("unit {} {}", f.name, archived_use(reactivate)));
         }
         out.units.insert(u, f.id);
     }
@@ -316,19 +318,14 @@ pub async fn resolve(
             })?;
             if !f.active && !archived_taxes.contains(&f.id) {
                 archived_taxes.push(f.id);
-                out.notes.push(format!("sale tax {} re-activated", f.name));
+                out.notes
+                    .push(format!("sale tax {} {}", f.name, archived_use(reactivate)));
             }
             out.taxes.insert(rate_key(rate), f.id);
         }
     }
-    let any_archived = !(archived_units.is_empty() && archived_taxes.is_empty());
-    if any_archived && !reactivate {
+    if !reactivate {
         // Used as they are: Odoo accepts archived records on lines written through the API.
-        out.notes = out
-            .notes
-            .iter()
-            .map(|n| n.replace("re-activated", "used while archived"))
-            .collect();
         return Ok(out);
     }
     for (model, ids) in [("uom.uom", archived_units), ("account.tax", archived_taxes)] {
@@ -345,6 +342,27 @@ pub async fn resolve(
         }
     }
     Ok(out)
+}
+
+/// What a push does with an archived unit or tax, as said in its result.
+fn archived_use(reactivate: bool) -> &'static str {
+    if reactivate {
+        "re-activated"
+    } else {
+        "used while archived"
+    }
+}
+
+/// The start-up check's fact about an archived record the devis may need.
+fn archived_fact(what: &str, name: &str, reactivate: bool) -> Finding {
+    Finding::Fact(format!(
+        "{what} {name} is archived in Odoo; {}",
+        if reactivate {
+            "the first push that needs it re-activates it"
+        } else {
+            "lines will use it archived"
+        }
+    ))
 }
 
 /// One finding of the start-up check: a problem the operator must fix, or a fact.
@@ -442,15 +460,7 @@ pub async fn check(odoo: &OdooClient, reactivate: bool) -> (Vec<Finding>, Option
                         "no unit {} in Odoo: create it (Sales > Configuration > Units of Measure)",
                         unit_name(u)
                     ))),
-                    Some(f) if !f.active => out.push(Finding::Fact(format!(
-                        "unit {} is archived in Odoo; {}",
-                        f.name,
-                        if reactivate {
-                            "the first push that needs it re-activates it"
-                        } else {
-                            "lines will use it archived"
-                        }
-                    ))),
+                    Some(f) if !f.active => out.push(archived_fact("unit", &f.name, reactivate)),
                     Some(_) => {}
                 }
             }
@@ -470,15 +480,9 @@ pub async fn check(odoo: &OdooClient, reactivate: bool) -> (Vec<Finding>, Option
                         percent(rate),
                         company.name
                     ))),
-                    Some(f) if !f.active => out.push(Finding::Fact(format!(
-                        "sale tax {} is archived in Odoo; {}",
-                        f.name,
-                        if reactivate {
-                            "the first push that needs it re-activates it"
-                        } else {
-                            "lines will use it archived"
-                        }
-                    ))),
+                    Some(f) if !f.active => {
+                        out.push(archived_fact("sale tax", &f.name, reactivate))
+                    }
                     Some(_) => {}
                 }
             }
